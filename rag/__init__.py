@@ -1,0 +1,40 @@
+"""Question answering over inspection reports, with verbatim citations.
+
+    >>> import rag
+    >>> rag.ingest()                                           # doctest: +SKIP
+    >>> rag.ask("How has management oversight changed since 2014?").text  # doctest: +SKIP
+
+Nothing heavy is imported here: the model and the index open on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "ingest": "rag.pipeline",
+    "search": "rag.pipeline",
+    "ask": "rag.pipeline",
+    "documents": "rag.pipeline",
+    "Settings": "rag.settings",
+    "load_settings": "rag.settings",
+    "RagError": "rag.errors",
+}
+
+if TYPE_CHECKING:
+    from rag.errors import RagError
+    from rag.pipeline import ask, documents, ingest, search
+    from rag.settings import Settings, load_settings
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")
+
+
+__all__ = list(_EXPORTS)

@@ -1,0 +1,253 @@
+"""Clean extracted text: one paragraph per block, nothing but the inspectors' words.
+
+Extraction leaves hard-wrapped lines, words hyphenated across lines, stray HTML tags,
+letterheads, address blocks, page furniture and typographic bullets. ``clean`` turns the
+pages of a document into one text where blocks (paragraphs, bullets, headings, table rows)
+are separated by blank lines, keeps the report's own paragraph numbers ("95.") and its
+headings, and records where each page starts so chunks can cite pages.
+
+    >>> from rag.records import Page
+    >>> clean_pages([Page(1, "Since 2014 management over-\\nsight has improved.")])[0]
+    'Since 2014 management oversight has improved.'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rag.records import CleanDoc, Page, SourceDoc
+
+PAGE = "\f"  # page-break marker carried through cleaning, removed at the end
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+DATE_LINE = re.compile(rf"^\s*\d{{1,2}}(?:st|nd|rd|th)? ({_MONTHS}) (19|20)\d\d\s*$")
+_BULLET_CHARS = "◼•▪●◦‣■□➢►▶–"
+_BULLET = re.compile(rf"^[ \t]*[{_BULLET_CHARS}][ \t]*")
+_ITEM = re.compile(r"^[ \t]*(?:[-*][ \t]+|\d{1,3}\.[ \t]+(?=\S))")
+# Only formatting tags are stripped: any other markup is document text and is shown escaped.
+_FORMAT_TAG = re.compile(r"</?(?:p|br|b|i|em|strong|span|div|u|sup|sub|font)(?:\s[^<>]*)?/?>", re.I)
+_SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
+_PHONE = re.compile(r"\b0\d{3}[ ]?\d{3}[ ]?\d{4}\b|\b0\d{4}[ ]?\d{6}\b")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ ]?[\dO][A-Z]{2}\b")
+_BOILERPLATE = [
+    re.compile(p, re.I)
+    for p in (
+        r"^if you would like a copy of this document in a different format",
+        r"^to receive regular email alerts",
+        r"^you may copy all or parts of this document",
+        r"^any complaints about the inspection or the report",
+        r"^the office for standards in education, children's services and skills \(ofsted\) regulates",
+        r"^copy:",
+        r"^© crown copyright",
+    )
+]
+_TERMINAL = tuple(".!?:;\"')]")
+
+
+def clean(doc: SourceDoc, pages: list[Page]) -> CleanDoc:
+    """Clean every page of ``doc`` and join them, keeping where each page starts."""
+    text, page_starts = clean_pages(pages)
+    return CleanDoc(doc=doc, text=text, page_starts=tuple(page_starts))
+
+
+def clean_pages(pages: list[Page]) -> tuple[str, list[tuple[int, int | None]]]:
+    """Cleaned text of the pages and the (offset, page number) where each starts."""
+    raw = f"\n{PAGE}\n".join(_normalise_chars(p.text) for p in pages)
+    lines = [ln.rstrip() for ln in raw.split("\n")]
+    lines = _drop_letter_furniture(lines)
+    blocks = _blocks(lines)
+    blocks = [b for b in blocks if not _is_boilerplate(b)]
+    blocks = _join_continuations(blocks)
+    blocks = _drop_trailing_address(blocks)
+    text = "\n\n".join(b for b in blocks if b.strip(PAGE + " \t"))
+    text = _dehyphenate(text)
+    return _take_page_marks(text, [p.number for p in pages])
+
+
+def _normalise_chars(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace(PAGE, "\n")
+    text = re.sub(r"</p>\s*<p>", "\n\n", text, flags=re.I)
+    text = _FORMAT_TAG.sub("", text)
+    text = _SUPERSCRIPT.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u00ad", "")  # soft hyphen
+    text = (
+        text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+        .replace("\u00a0", " ").replace("\u200b", "")
+    )
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)  # markdown bold
+    text = re.sub(r"(?m)^#{1,6}[ \t]+", "", text)  # markdown headings become plain lines
+    text = _BULLET.sub("- ", text)
+    text = re.sub(rf"(?m)^([ \t]*)[{_BULLET_CHARS}][ \t]*", "- ", text)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return text
+
+
+def _is_contact(line: str) -> bool:
+    s = line.strip()
+    if not s:
+        return False
+    if _EMAIL.search(s) or _URL.search(s):
+        return True
+    if len(s) < 140 and (_PHONE.search(s) or re.match(r"^(T|F|E|W|Textphone|Text phone|Direct [TF])\b[: ]", s)):
+        return True
+    return len(s) < 100 and bool(_POSTCODE.search(s)) and not s.endswith(".")
+
+
+def _drop_letter_furniture(lines: list[str]) -> list[str]:
+    """Letterhead before the letter's date, the address block up to 'Dear ...', and the
+    copy list after the signature. A document that is not a letter is left alone."""
+    dear = next((i for i, ln in enumerate(lines) if re.match(r"^\s*Dear\s+\S", ln)), None)
+    if dear is not None:
+        date = next((i for i in range(dear) if DATE_LINE.match(lines[i])), None)
+        keep_from = date if date is not None else dear
+        head = [ln if ln.strip() == PAGE else "" for ln in lines[:keep_from]]
+        addr = [ln if ln.strip() == PAGE else "" for ln in lines[keep_from + 1 : dear + 1]]
+        lines = head + ([lines[date]] if date is not None else []) + addr + lines[dear + 1 :]
+    out = []
+    for ln in lines:
+        if ln.strip() != PAGE and _is_contact(ln):
+            out.append("")
+        else:
+            out.append(ln)
+    return out
+
+
+def _starts_item(line: str) -> bool:
+    return bool(_ITEM.match(line)) or "\t" in line
+
+
+def _blocks(lines: list[str]) -> list[str]:
+    """Group lines into blocks, unwrapping hard-wrapped lines inside each."""
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    pending_page = ""
+    for raw in lines:
+        if raw.strip() == PAGE:
+            pending_page += PAGE
+            continue
+        line = raw.strip(" \t") if "\t" not in raw.strip() else raw.strip()
+        if not line:
+            if current:
+                blocks.append(current)
+                current = []
+            continue
+        line = pending_page + line
+        pending_page = ""
+        if current and (_starts_item(line.lstrip(PAGE)) or not _continues(current[-1], line.lstrip(PAGE))):
+            blocks.append(current)
+            current = []
+        current.append(line)
+    if current:
+        blocks.append(current)
+    if pending_page:
+        blocks.append([pending_page])
+    return [_join_lines(b) for b in blocks]
+
+
+def _continues(prev: str, line: str) -> bool:
+    """Does ``line`` carry on the sentence of ``prev`` (a hard wrap), or start anew?"""
+    prev = prev.lstrip(PAGE)
+    if "\t" in prev:
+        return False
+    if line[:1].islower():
+        return True
+    if prev.endswith(_TERMINAL):
+        return False
+    # A short line that does not end mid-sentence is a heading, a name or an address line.
+    return len(prev) >= 50 or prev.endswith((",", "-", " and", " or", " the", " of", " to"))
+
+
+def _join_lines(lines: list[str]) -> str:
+    if any("\t" in ln for ln in lines):
+        return "\n".join(lines)
+    out = lines[0]
+    for ln in lines[1:]:
+        if out.endswith("-") and out[-2:-1].isalpha() and ln.lstrip(PAGE)[:1].islower():
+            out += "\u2060" + ln  # a word broken across lines: decided in _dehyphenate
+        else:
+            out += " " + ln
+    return re.sub(r"[ \t]+", " ", out)
+
+
+def _is_boilerplate(block: str) -> bool:
+    s = block.strip(PAGE + " \t")
+    return any(p.search(s) for p in _BOILERPLATE)
+
+
+def _join_continuations(blocks: list[str]) -> list[str]:
+    """Join a block to the one before when a page break or blank line cut a paragraph."""
+    out: list[str] = []
+    for b in blocks:
+        body = b.lstrip(PAGE)
+        if out and body and not _starts_item(body):
+            prev = out[-1].rstrip()
+            prev_body = prev.lstrip(PAGE)
+            cut_mid_sentence = not prev_body.endswith(_TERMINAL) and "\t" not in prev_body
+            # A heading never ends a paragraph: the previous block must hold a full sentence.
+            holds_sentence = bool(re.search(r"[.!?] +[A-Z]", prev_body))
+            if body[:1].islower() or (
+                cut_mid_sentence and holds_sentence and len(prev_body) > 100 and len(body) > 60
+            ):
+                out[-1] = prev + " " + b
+                continue
+        out.append(b)
+    return out
+
+
+def _drop_trailing_address(blocks: list[str]) -> list[str]:
+    """Short lines at the very end with no sentence in them: a publisher's address."""
+    end = len(blocks)
+    while end > 0 and len(blocks[end - 1].strip(PAGE)) < 30 and not blocks[end - 1].rstrip().endswith(_TERMINAL):
+        end -= 1
+    if len(blocks) - end >= 2 and not any(b.strip(PAGE).startswith("Yours") for b in blocks[end:]):
+        marks = "".join(ch for b in blocks[end:] for ch in b if ch == PAGE)
+        return blocks[:end] + ([marks] if marks else [])
+    return blocks
+
+
+def _dehyphenate(text: str) -> str:
+    """'assess-/ment' becomes 'assessment' unless the document itself writes the word
+    with its hyphen elsewhere ('extra-familial')."""
+    joins = list(re.finditer(r"(\w+)-\u2060(\f*)(\w+)", text))
+    if not joins:
+        return text
+    vocabulary = set(re.findall(r"\w+(?:-\w+)*", text.replace("\u2060", "")))
+
+    def decide(m: re.Match[str]) -> str:
+        left, marks, right = m.group(1), m.group(2), m.group(3)
+        if f"{left}-{right}" in vocabulary and f"{left}{right}" not in vocabulary:
+            return f"{left}-{marks}{right}"
+        return f"{left}{marks}{right}"
+
+    return re.sub(r"(\w+)-\u2060(\f*)(\w+)", decide, text)
+
+
+def _take_page_marks(text: str, numbers: list[int | None]) -> tuple[str, list[tuple[int, int | None]]]:
+    out: list[str] = []
+    starts: list[tuple[int, int | None]] = [(0, numbers[0] if numbers else None)]
+    length = 0
+    page_index = 0
+    for piece in re.split(r"(\f)", text):
+        if piece == PAGE:
+            page_index += 1
+            number = numbers[page_index] if page_index < len(numbers) else None
+            starts.append((length, number))
+            continue
+        out.append(piece)
+        length += len(piece)
+    cleaned = "".join(out)
+    # Trim: strip leading whitespace, shifting page offsets to match.
+    lead = len(cleaned) - len(cleaned.lstrip())
+    cleaned = cleaned.strip()
+    fixed: list[tuple[int, int | None]] = []
+    for off, num in starts:
+        off = min(max(0, off - lead), len(cleaned))
+        if fixed and fixed[-1][0] == off:
+            fixed[-1] = (off, num)  # an empty page: the later page wins the offset
+        else:
+            fixed.append((off, num))
+    return cleaned, fixed

@@ -1,0 +1,135 @@
+"""Read a document file into pages of raw text, or say clearly why it cannot be read.
+
+PDF (by content, not by name) through pypdf, page by page; ``.txt`` and ``.md`` as text,
+split into pages at form feeds. Every refusal is a DocumentError naming the file.
+
+    >>> pages, warnings = read_document(Path("corpus/2023-06-15-news-first-monitoring-visit.txt"))
+    >>> pages[0].number is None
+    True
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import unicodedata
+from pathlib import Path
+
+from rag.errors import DocumentError
+from rag.records import Page
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
+
+
+def sniff(data: bytes, name: str) -> str:
+    """'pdf' or 'text' judged by content (the name only breaks ties), else DocumentError."""
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        return "pdf"
+    suffix = Path(name).suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        raise DocumentError(name, "not a PDF (no %PDF header): the file is corrupt or misnamed")
+    if suffix not in TEXT_SUFFIXES:
+        raise DocumentError(
+            name, f"unsupported file type '{suffix or 'no extension'}'", help="use PDF, .txt or .md"
+        )
+    return "text"
+
+
+def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 2000) -> tuple[list[Page], list[str]]:
+    """Pages of raw text and any warnings (e.g. 'decoded as Windows-1252')."""
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise DocumentError(path, "empty file (0 bytes)")
+        if size > max_bytes:
+            raise DocumentError(
+                path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit"
+            )
+        data = path.read_bytes()
+    except DocumentError:
+        raise
+    except FileNotFoundError:
+        raise DocumentError(path, "file not found (moved or deleted while ingesting?)") from None
+    except OSError as exc:
+        raise DocumentError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise DocumentError(path, "empty file (0 bytes)")
+    kind = sniff(data, str(path))
+    if kind == "pdf":
+        return read_pdf(data, path, max_pages), []
+    text, warnings = decode_text(data, path)
+    return [Page(None, t) for t in text.split("\f")] if "\f" in text else [Page(None, text)], warnings
+
+
+def decode_text(data: bytes, path: Path | str) -> tuple[str, list[str]]:
+    """Text from bytes: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252
+    with a warning. Binary data is refused."""
+    warnings: list[str] = []
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DocumentError(path, "claims UTF-16 (byte order mark) but is not valid UTF-16") from None
+        warnings.append(f"{path}: decoded as UTF-16")
+    elif b"\x00" in data[:8192]:
+        raise DocumentError(path, "binary data, not text (contains NUL bytes)")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            text = data.decode("cp1252", errors="replace")
+            warnings.append(
+                f"{path}: not UTF-8 (byte {exc.start}); decoded as Windows-1252/Latin-1, check accents"
+            )
+    if not text.strip():
+        raise DocumentError(path, "no text in file (only whitespace)")
+    sample = text[:20000]
+    odd = sum(1 for ch in sample if unicodedata.category(ch) in {"Cc", "Co", "Cn", "Cs"} and ch not in "\n\r\t\f")
+    odd += sample.count("\ufffd")
+    if odd / max(1, len(sample)) > 0.05:
+        raise DocumentError(path, "binary data, not text (too many control characters)")
+    return text, warnings
+
+
+def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000) -> list[Page]:
+    """Pages of a PDF via pypdf, 1-based page numbers kept."""
+    import pypdf
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except (DependencyError, NotImplementedError) as exc:
+                raise DocumentError(path, f"encrypted PDF with an unsupported cipher: {exc}") from None
+            if not ok:
+                raise DocumentError(
+                    path,
+                    "encrypted PDF: it needs a password",
+                    help="save an unprotected copy and ingest that",
+                )
+        count = len(reader.pages)
+        if count == 0:
+            raise DocumentError(path, "PDF has no pages")
+        if count > max_pages:
+            raise DocumentError(path, f"PDF has {count} pages, over the limit of {max_pages}")
+        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+    except DocumentError:
+        raise
+    except FileNotDecryptedError:
+        raise DocumentError(path, "encrypted PDF: it needs a password", help="save an unprotected copy and ingest that") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
+        raise DocumentError(path, f"corrupt PDF: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+    except MemoryError:
+        raise DocumentError(path, "PDF too large to read (memory exhausted)") from None
+    if sum(len(p.text.strip()) for p in pages) < 20:
+        raise DocumentError(
+            path,
+            "PDF has no text layer (a scanned image?)",
+            help="OCR it first, e.g. `ocrmypdf in.pdf out.pdf`, then ingest the result",
+        )
+    return pages

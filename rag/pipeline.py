@@ -1,0 +1,253 @@
+"""Wire the stages together; nothing here does a stage's work itself.
+
+    ingest:  load -> metadata -> clean -> chunk -> embed -> store (+ BM25 follows)
+    ask:     question -> retrieve -> answer (-> llm) -> citations
+
+    >>> import rag
+    >>> report = rag.ingest()                       # the corpus folder, incrementally
+    >>> [p.chunk.doc_id for p in rag.search("caseloads in 2014", k=3)]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rag import chunk as chunk_stage
+from rag import clean as clean_stage
+from rag.embed import Embedder
+from rag.errors import DocumentError, QuestionError, RagError
+from rag.lexical import LexicalIndex
+from rag.load import SUPPORTED, read_document, sniff
+from rag.metadata import describe, load_manifest, slug
+from rag.records import Answer, Passage
+from rag.retrieve import Query, Retriever, plan
+from rag.settings import Settings, load_settings
+from rag.store import ChromaStore, DocRecord, Filters
+
+Progress = Callable[[int, int, str], None]
+_SKIP_NAMES = {"manifest.toml", "readme.md", "readme.txt", "license", "license.txt"}
+
+
+@dataclass
+class FileResult:
+    """What ingest did with one file."""
+
+    path: str
+    status: str  # indexed | replaced | unchanged | failed | removed
+    doc_id: str = ""
+    chunks: int = 0
+    message: str = ""
+
+    @property
+    def line(self) -> str:
+        detail = f" ({self.chunks} chunks)" if self.status in ("indexed", "replaced") else ""
+        note = f": {self.message}" if self.message else ""
+        return f"{self.status:<9} {self.path}{detail}{note}"
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(("read", "clean", "chunk", "embed", "write"), 0.0))
+    embedded_chunks: int = 0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+
+@dataclass(frozen=True)
+class Components:
+    store: ChromaStore
+    embedder: Embedder
+    lexical: LexicalIndex
+    retriever: Retriever
+
+
+@lru_cache(maxsize=8)
+def components(settings: Settings) -> Components:
+    """The heavy parts for these settings, built once; the model loads on first use."""
+    store = ChromaStore(settings)
+    embedder = Embedder(settings.embed)
+    lexical = LexicalIndex(store, settings.index_dir)
+    retriever = Retriever(store, lexical, embedder.encode_query, settings.retrieve)
+    return Components(store, embedder, lexical, retriever)
+
+
+def _files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """Files to ingest, and the folders whose removed files should leave the index."""
+    files: list[Path] = []
+    folders: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            folders.append(p.resolve())
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not f.name.startswith(".") and f.name.lower() not in _SKIP_NAMES and f.suffix.lower() in SUPPORTED:
+                    files.append(f)
+        else:
+            files.append(p)
+    return files, folders
+
+
+def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None = None, *, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
+    """Index files and folders (default: the corpus folder), skipping unchanged files.
+
+    A file that fails is reported and skipped; its previously indexed version stays.
+    Files removed from an ingested folder are removed from the index.
+    """
+    settings = settings or load_settings()
+    parts = components(settings)
+    store = parts.store
+    if rebuild:
+        store.reset()
+    targets = [Path(p) for p in paths] if paths else [settings.corpus_dir]
+    report = IngestReport()
+    files, folders = _files(targets)
+    catalog = {d.doc_id: d for d in store.documents()}
+    seen_ids: dict[str, str] = {}
+    seen_paths: set[str] = set()
+    manifests: dict[Path, dict] = {}
+    for i, path in enumerate(files):
+        if progress:
+            progress(i, len(files), str(path))
+        seen_paths.add(str(path.resolve()))
+        try:
+            result = _ingest_one(path, settings, parts, catalog, seen_ids, manifests, report)
+        except DocumentError as exc:
+            result = FileResult(str(path), "failed", message=exc.reason + (f" ({exc.help})" if exc.help else ""))
+        except RagError as exc:
+            result = FileResult(str(path), "failed", message=str(exc))
+        report.files.append(result)
+    for doc in list(catalog.values()):
+        doc_path = Path(doc.path)
+        if any(_within(doc_path, folder) for folder in folders) and str(doc_path) not in seen_paths and not doc_path.exists():
+            store.delete_document(doc.doc_id)
+            report.files.append(FileResult(doc.path, "removed", doc.doc_id, message="file no longer in the folder"))
+    if progress:
+        progress(len(files), len(files), "done")
+    parts.lexical.invalidate()
+    return report
+
+
+def _within(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict[str, DocRecord], seen_ids: dict[str, str], manifests: dict[Path, dict], report: IngestReport) -> FileResult:
+    t0 = time.perf_counter()
+    folder = path.parent.resolve()
+    if folder not in manifests:
+        manifests[folder] = load_manifest(folder)
+    entry = manifests[folder].get(path.name)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(path, "file not found (moved or deleted while ingesting?)") from None
+    except OSError as exc:
+        raise DocumentError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if not data:
+        raise DocumentError(path, "empty file (0 bytes)")
+    sniff(data, str(path))
+    doc_id = str(entry["id"]) if entry else slug(path.stem)
+    resolved = str(path.resolve())
+    if doc_id in seen_ids and seen_ids[doc_id] != resolved:
+        raise DocumentError(path, f"document id '{doc_id}' is already used by {seen_ids[doc_id]} in this run", help="rename one file")
+    seen_ids[doc_id] = resolved
+    previous = catalog.get(doc_id)
+    if previous and previous.path != resolved and Path(previous.path).exists():
+        raise DocumentError(path, f"document id '{doc_id}' is already used by {previous.path}", help="rename the file")
+    probe = describe(path, data, "", entry)
+    if previous and previous.content_hash == probe.content_hash:
+        return FileResult(str(path), "unchanged", doc_id, previous.chunks)
+    pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages)
+    report.warnings.extend(warnings)
+    t1 = time.perf_counter()
+    doc = describe(path.resolve(), data, "\n".join(p.text for p in pages), entry)
+    cleaned = clean_stage.clean(doc, pages)
+    if len(cleaned.text.strip()) < 20:
+        raise DocumentError(path, "no usable text after cleaning (only letterhead or markup?)")
+    t2 = time.perf_counter()
+    chunks = chunk_stage.chunk(cleaned, settings.chunk.max_tokens, parts.embedder.count_tokens)
+    t3 = time.perf_counter()
+    vectors = parts.embedder.encode([c.embed_text for c in chunks])
+    t4 = time.perf_counter()
+    parts.store.replace_document(cleaned, chunks, vectors, pages=sum(1 for p in pages if p.number is not None) or 0)
+    t5 = time.perf_counter()
+    for key, value in zip(("read", "clean", "chunk", "embed", "write"), (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+        report.timings[key] += value
+    report.embedded_chunks += len(chunks)
+    return FileResult(str(path), "replaced" if previous else "indexed", doc_id, len(chunks))
+
+
+def _clean_question(question: str, settings: Settings) -> str:
+    if not isinstance(question, str):
+        raise QuestionError("question", "must be text")
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise QuestionError("question", "is empty: type a question about the documents")
+    limit = settings.answer.max_question_chars
+    if len(text) > limit:
+        raise QuestionError("question", f"is {len(text)} characters long; the limit is {limit}")
+    return text
+
+
+def make_filters(since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> Filters:
+    """Validated filters: years 1900..2100, since <= until."""
+    for name, year in (("since", since), ("until", until)):
+        if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
+            raise QuestionError(name, f"year must be between 1900 and 2100, got {year!r}")
+    if since is not None and until is not None and since > until:
+        raise QuestionError("since/until", f"since {since} is after until {until}")
+    return Filters(since, until, tuple(kinds or ()), tuple(doc_ids or ()))
+
+
+def prepare(question: str, settings: Settings, k: int | None, filters: Filters) -> Query:
+    if k is not None and not (isinstance(k, int) and 1 <= k <= 100):
+        raise QuestionError("k", f"must be 1..100, got {k!r}")
+    text = _clean_question(question, settings)
+    return plan(text, settings.retrieve, components(settings).store.documents(), filters, k)
+
+
+def search(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> list[Passage]:
+    """Passages answering ``question``, best first (timelines: by document, oldest first)."""
+    settings = settings or load_settings()
+    query = prepare(question, settings, k, make_filters(since, until, kinds, doc_ids))
+    return components(settings).retriever.run(query)
+
+
+def ask(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), mode: str | None = None) -> Answer:
+    """An answer with citations: extractive (default) or LLM-written and verified."""
+    from rag import answer as answer_stage
+
+    settings = settings or load_settings()
+    t0 = time.perf_counter()
+    query = prepare(question, settings, k, make_filters(since, until, kinds, doc_ids))
+    parts = components(settings)
+    passages = parts.retriever.run(query)
+    t1 = time.perf_counter()
+    result = answer_stage.answer(query, passages, settings, mode=mode or settings.answer.mode, document_text=parts.store.document_text)
+    result.timings["retrieve"] = t1 - t0
+    result.timings["total"] = time.perf_counter() - t0
+    return result
+
+
+def documents(settings: Settings | None = None) -> list[DocRecord]:
+    settings = settings or load_settings()
+    return components(settings).store.documents()

@@ -1,0 +1,230 @@
+"""The records that flow through the pipeline, named from the domain.
+
+    SourceDoc (a file and its facts) -> CleanDoc (normalised text, page offsets)
+    -> Chunk (a span of it with its origin) -> Passage (a chunk retrieved, with a score)
+    -> Citation (a quoted sentence of a passage) -> Answer
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """One document as a user knows it: its file and its facts.
+
+    ``provenance`` says where each fact came from ("manifest", "extracted: 'Report
+    published' line", "file name", ...).
+    """
+
+    doc_id: str
+    path: str
+    title: str
+    kind: str
+    date: dt.date | None
+    content_hash: str
+    period: str = ""
+    authority: str = ""
+    source_note: str = ""
+    provenance: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def year(self) -> int | None:
+        return self.date.year if self.date else None
+
+    @property
+    def label(self) -> str:
+        """Short human label: 'letter, 28 July 2010'."""
+        when = format_date(self.date)
+        return f"{self.kind}, {when}" if when else self.kind
+
+
+@dataclass(frozen=True)
+class Page:
+    """Raw text of one page (number is None for formats without pages)."""
+
+    number: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class CleanDoc:
+    """Cleaned text of a document, with where each page starts in it."""
+
+    doc: SourceDoc
+    text: str
+    page_starts: tuple[tuple[int, int | None], ...] = ()  # (offset, page number)
+
+    def page_at(self, offset: int) -> int | None:
+        page = None
+        for start, number in self.page_starts:
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a cleaned document, small enough to embed, that knows where it came from."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    kind: str
+    date: str  # ISO date, "" when unknown
+    year: int
+    text: str
+    start: int  # character span in the cleaned text
+    end: int
+    header: str  # prefix embedded with the text: date, kind, section
+    section: str = ""
+    page: int | None = None
+    page_end: int | None = None
+    paragraphs: tuple[int, ...] = ()  # the report's own paragraph numbers
+
+    @property
+    def embed_text(self) -> str:
+        return f"{self.header}\n{self.text}"
+
+    @property
+    def paragraph_label(self) -> str:
+        if not self.paragraphs:
+            return ""
+        lo, hi = min(self.paragraphs), max(self.paragraphs)
+        return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk retrieved for a question. ``score``: higher is better, whatever the ranking."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+    dense: float | None = None  # cosine similarity, when the dense ranking saw it
+    lexical: float | None = None  # BM25 score, when the BM25 ranking saw it
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "text": c.text,
+            "score": round(self.score, 6),
+            "rank": self.rank,
+            "dense": None if self.dense is None else round(self.dense, 6),
+            "lexical": None if self.lexical is None else round(self.lexical, 6),
+            "chunk_id": c.chunk_id,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "kind": c.kind,
+            "date": c.date,
+            "year": c.year,
+            "page": c.page,
+            "paragraph": c.paragraph_label or None,
+            "section": c.section,
+            "start": c.start,
+            "end": c.end,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote from a passage: the evidence behind one numbered marker."""
+
+    number: int
+    doc_id: str
+    title: str
+    kind: str
+    date: str
+    page: int | None
+    paragraph: str  # "" where the document has no numbered paragraphs
+    section: str
+    quote: str
+    start: int  # span of the quote in the cleaned document text
+    end: int
+    chunk_id: str
+    passage_text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def reference(self) -> str:
+        """'Ofsted letter ... (letter, 28 July 2010), page 2, paragraph 53, section X'."""
+        parts = [f"{self.title} ({self.kind}, {format_date(self.date)})"]
+        if self.page is not None:
+            parts.append(f"page {self.page}")
+        if self.paragraph:
+            parts.append(f"paragraph {self.paragraph}")
+        if self.section:
+            parts.append(f"section '{self.section}'")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer; ``supported`` is False where the verifier found no support."""
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One document's block in a change-over-time answer."""
+
+    doc_id: str
+    title: str
+    kind: str
+    date: str
+    sentences: tuple[AnswerSentence, ...]  # empty: the document does not address this
+
+
+@dataclass
+class Answer:
+    """What a member of staff reads: text with [n] markers, and the evidence behind them."""
+
+    question: str
+    text: str
+    abstained: bool
+    mode: str
+    sentences: list[AnswerSentence]
+    citations: list[Citation]
+    passages: list[Passage]
+    settings_hash: str
+    timings: dict[str, float] = field(default_factory=dict)
+    timeline: list[TimelineEntry] | None = None
+    summary: str = ""
+    notice: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "summary": self.summary,
+            "notice": self.notice,
+            "sentences": [asdict(s) for s in self.sentences],
+            "timeline": None if self.timeline is None else [asdict(t) for t in self.timeline],
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "settings_hash": self.settings_hash,
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+        }
+
+
+def format_date(value: dt.date | str | None) -> str:
+    """'28 July 2010' from a date or an ISO string; '' when unknown."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value.day} {value:%B %Y}"

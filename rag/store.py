@@ -1,0 +1,335 @@
+"""The Chroma index: the only module that imports chromadb.
+
+Two collections per (model, chunker) key: the chunks with their vectors, and a catalog with
+one record per document (its facts, content hash, cleaned text and page offsets). The
+catalog record is written last, so it marks a document as complete: a crash mid-write
+leaves a hash mismatch and the next ingest redoes that document.
+
+Scores leave this module as similarities (higher is better), never as distances.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.errors import IndexStoreError
+from rag.records import Chunk, CleanDoc
+from rag.settings import Settings
+
+_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """What the catalog knows of one indexed document."""
+
+    doc_id: str
+    title: str
+    kind: str
+    date: str
+    path: str
+    content_hash: str
+    pages: int
+    chunks: int
+    indexed_at: str
+    period: str = ""
+    authority: str = ""
+    source_note: str = ""
+    provenance: str = "{}"
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4]) if self.date else 0
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on what search may return. Empty means no restriction."""
+
+    since: int | None = None
+    until: int | None = None
+    kinds: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since is not None:
+            clauses.append({"year": {"$gte": self.since}})
+        if self.until is not None:
+            clauses.append({"year": {"$lte": self.until}})
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, doc: DocRecord | Chunk) -> bool:
+        year = doc.year
+        return (
+            (self.since is None or year >= self.since)
+            and (self.until is None or year <= self.until)
+            and (not self.kinds or doc.kind in self.kinds)
+            and (not self.doc_ids or doc.doc_id in self.doc_ids)
+        )
+
+
+class ChromaStore:
+    """Chunks and catalog in Chroma: embedded in ``settings.index_dir`` or on a server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.name = settings.collection_name()
+        self._client: Any = None
+        self._chunks: Any = None
+        self._catalog: Any = None
+
+    # -- opening -------------------------------------------------------------------------
+    def _open(self) -> None:
+        if self._chunks is not None:
+            return
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        try:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            url = self.settings.chroma_url
+            if url:
+                parsed = urlparse(url)
+                self._client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+            else:
+                self.settings.index_dir.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(
+                    path=str(self.settings.index_dir), settings=chroma_settings
+                )
+            meta = {"hnsw:space": "cosine", "embed_model": self.settings.embed.model}
+            self._chunks = self._client.get_or_create_collection(self.name, metadata=meta, embedding_function=None)
+            self._catalog = self._client.get_or_create_collection(
+                self.name + "-docs", metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+        except IndexStoreError:
+            raise
+        except Exception as exc:  # chromadb raises many types; all mean "cannot open"
+            self._chunks = None
+            where = self.settings.chroma_url or self.settings.index_dir
+            raise IndexStoreError(
+                f"cannot open the Chroma index at {where}: {type(exc).__name__}: {exc}",
+                help="is the server running / the folder writable? `rag ingest --rebuild` recreates it",
+            ) from None
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        self._open()
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            where = self.settings.chroma_url or self.settings.index_dir
+            if self.settings.chroma_url:
+                self._chunks = None  # reconnect on the next call: the server may be back
+            raise IndexStoreError(
+                f"Chroma {what} failed at {where}: {type(exc).__name__}: {exc}".strip(),
+                help="check the disk / server and run the command again; nothing was half-written",
+            ) from None
+
+    # -- catalog -------------------------------------------------------------------------
+    def documents(self) -> list[DocRecord]:
+        self._open()
+        got = self._call("read", self._catalog.get, include=["metadatas"])
+        docs = [_doc_record(m) for m in got["metadatas"] or []]
+        return sorted(docs, key=lambda d: (d.date or "9999", d.doc_id))
+
+    def document(self, doc_id: str) -> DocRecord | None:
+        self._open()
+        got = self._call("read", self._catalog.get, ids=[doc_id], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return _doc_record(metas[0]) if metas else None
+
+    def document_text(self, doc_id: str) -> str:
+        """The cleaned text of a document, as chunk spans and citations index it."""
+        self._open()
+        got = self._call("read", self._catalog.get, ids=[doc_id], include=["documents"])
+        docs = got["documents"] or []
+        return docs[0] if docs else ""
+
+    def content_version(self) -> str:
+        """Changes whenever any document is added, replaced or removed."""
+        docs = self.documents()
+        blob = "|".join(f"{d.doc_id}:{d.content_hash}:{d.chunks}" for d in docs)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    # -- writing -------------------------------------------------------------------------
+    def replace_document(self, clean: CleanDoc, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], pages: int) -> None:
+        """Make the index hold exactly ``chunks`` for this document, then mark it complete."""
+        self._open()
+        doc = clean.doc
+        ids = [c.chunk_id for c in chunks]
+        for i in range(0, len(chunks), _BATCH):
+            part = chunks[i : i + _BATCH]
+            self._call(
+                "write",
+                self._chunks.upsert,
+                ids=[c.chunk_id for c in part],
+                embeddings=[list(map(float, v)) for v in vectors[i : i + _BATCH]],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_meta(c) for c in part],
+            )
+        keep = set(ids)
+        stale = [i for i in self._chunk_ids(doc.doc_id) if i not in keep]
+        if stale:
+            self._call("delete", self._chunks.delete, ids=stale)
+        meta = {
+            "doc_id": doc.doc_id,
+            "title": doc.title,
+            "kind": doc.kind,
+            "date": doc.date.isoformat() if doc.date else "",
+            "year": doc.year or 0,
+            "path": doc.path,
+            "content_hash": doc.content_hash,
+            "pages": pages,
+            "chunks": len(chunks),
+            "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "period": doc.period,
+            "authority": doc.authority,
+            "source_note": doc.source_note,
+            "provenance": json.dumps(doc.provenance, sort_keys=True),
+            "page_starts": json.dumps(list(clean.page_starts)),
+        }
+        self._call("write", self._catalog.upsert, ids=[doc.doc_id], embeddings=[[0.0, 1.0]], documents=[clean.text], metadatas=[meta])
+
+    def delete_document(self, doc_id: str) -> int:
+        self._open()
+        ids = self._chunk_ids(doc_id)
+        if ids:
+            self._call("delete", self._chunks.delete, ids=ids)
+        self._call("delete", self._catalog.delete, ids=[doc_id])
+        return len(ids)
+
+    def reset(self) -> None:
+        """Drop this key's collections (``rag ingest --rebuild``)."""
+        self._open()
+        for name in (self.name, self.name + "-docs"):
+            try:
+                self._client.delete_collection(name)
+            except Exception:
+                pass
+        self._chunks = self._catalog = None
+
+    def _chunk_ids(self, doc_id: str) -> list[str]:
+        got = self._call("read", self._chunks.get, where={"doc_id": doc_id}, include=[])
+        return list(got["ids"])
+
+    # -- reading -------------------------------------------------------------------------
+    def count(self) -> int:
+        self._open()
+        return int(self._call("read", self._chunks.count))
+
+    def query(self, vector: Sequence[float], n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+        """Nearest chunks with their cosine similarity, best first."""
+        self._open()
+        where = filters.where() if filters else None
+        got = self._call(
+            "query",
+            self._chunks.query,
+            query_embeddings=[list(map(float, vector))],
+            n_results=max(1, n),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        out = []
+        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            out.append((_chunk_from(cid, text, meta), 1.0 - float(dist)))
+        return out
+
+    def chunks(self, ids: Sequence[str]) -> list[Chunk]:
+        self._open()
+        if not ids:
+            return []
+        got = self._call("read", self._chunks.get, ids=list(ids), include=["documents", "metadatas"])
+        by_id = {cid: _chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def iter_chunks(self, page: int = 5000) -> Iterator[Chunk]:
+        """Every chunk, in pages (BM25 is built from this)."""
+        self._open()
+        offset = 0
+        while True:
+            got = self._call("read", self._chunks.get, include=["documents", "metadatas"], limit=page, offset=offset)
+            if not got["ids"]:
+                return
+            for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield _chunk_from(cid, t, m)
+            offset += len(got["ids"])
+
+    def page_starts(self, doc_id: str) -> list[tuple[int, int | None]]:
+        self._open()
+        got = self._call("read", self._catalog.get, ids=[doc_id], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return [tuple(x) for x in json.loads(metas[0].get("page_starts", "[]"))] if metas else []
+
+
+def _chunk_meta(c: Chunk) -> dict[str, Any]:
+    return {
+        "doc_id": c.doc_id,
+        "title": c.title,
+        "kind": c.kind,
+        "date": c.date,
+        "year": c.year,
+        "start": c.start,
+        "end": c.end,
+        "header": c.header,
+        "section": c.section,
+        "page": -1 if c.page is None else c.page,
+        "page_end": -1 if c.page_end is None else c.page_end,
+        "paragraphs": ",".join(map(str, c.paragraphs)),
+    }
+
+
+def _chunk_from(cid: str, text: str, m: dict[str, Any]) -> Chunk:
+    paras = tuple(int(p) for p in str(m.get("paragraphs", "")).split(",") if p)
+    return Chunk(
+        chunk_id=cid,
+        doc_id=m["doc_id"],
+        title=m["title"],
+        kind=m["kind"],
+        date=m["date"],
+        year=int(m["year"]),
+        text=text,
+        start=int(m["start"]),
+        end=int(m["end"]),
+        header=m["header"],
+        section=m.get("section", ""),
+        page=None if int(m.get("page", -1)) < 0 else int(m["page"]),
+        page_end=None if int(m.get("page_end", -1)) < 0 else int(m["page_end"]),
+        paragraphs=paras,
+    )
+
+
+def _doc_record(m: dict[str, Any]) -> DocRecord:
+    return DocRecord(
+        doc_id=m["doc_id"],
+        title=m["title"],
+        kind=m["kind"],
+        date=m["date"],
+        path=m["path"],
+        content_hash=m["content_hash"],
+        pages=int(m["pages"]),
+        chunks=int(m["chunks"]),
+        indexed_at=m["indexed_at"],
+        period=m.get("period", ""),
+        authority=m.get("authority", ""),
+        source_note=m.get("source_note", ""),
+        provenance=m.get("provenance", "{}"),
+    )

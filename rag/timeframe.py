@@ -1,0 +1,76 @@
+"""Read the time a question asks about: 'since 2014', 'in 2010', 'between 2014 and 2023',
+'before 2020', 'latest', 'over time', 'compared with 2010'.
+
+    >>> read_timeframe("How has management oversight changed since 2014?")
+    TimeFrame(since=2014, until=None, change=True, latest=False)
+    >>> read_timeframe("What did inspectors say about caseloads in 2014?")
+    TimeFrame(since=2014, until=2014, change=False, latest=False)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_YEAR = r"((?:19|20)\d\d)"
+_CHANGE = re.compile(
+    r"\b(chang\w*|over time|over the years|since|compared?\b|comparison|trend\w*|evolv\w*|"
+    r"timeline|from \d{4} to|between \d{4} and|across (the )?(reports|years|inspections|documents)|"
+    r"(has|have|had) (\w+ ){0,3}(improved|deteriorated|worsened|got worse|got better|developed|moved on))",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class TimeFrame:
+    """Years a question is about (inclusive), and whether it asks how things changed."""
+
+    since: int | None = None
+    until: int | None = None
+    change: bool = False
+    latest: bool = False
+
+    @property
+    def bounded(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def contains(self, year: int | None) -> bool:
+        if year is None or year == 0:
+            return not self.bounded
+        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+
+
+def read_timeframe(question: str) -> TimeFrame:
+    q = question.lower()
+    since = until = None
+    change_words = bool(_CHANGE.search(q))
+    if m := re.search(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|-)\s+{_YEAR}", q):
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        since, until = a, b
+        change_words = True
+    elif m := re.search(rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", q):
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        since, until = a, b
+    elif m := re.search(rf"\b(?:since|after|from)\s+(?:the\s+)?{_YEAR}", q):
+        since = int(m.group(1)) + (1 if re.search(rf"\bafter\s+(?:the\s+)?{m.group(1)}", q) else 0)
+        change_words = change_words or "since" in m.group(0)
+    elif m := re.search(rf"\b(?:before|prior to|until|up to)\s+(?:the\s+)?{_YEAR}", q):
+        until = int(m.group(1)) - (0 if re.search(r"\b(until|up to)\b", m.group(0)) else 1)
+    elif m := re.search(rf"\b(?:compared (?:with|to)|versus|vs\.?|relative to)\s+(?:the\s+)?{_YEAR}", q):
+        since = int(m.group(1))
+        change_words = True
+    else:
+        years = sorted({int(y) for y in re.findall(rf"\b{_YEAR}\b", q)})
+        if len(years) == 1:
+            since = until = years[0]
+        elif len(years) >= 2 and change_words:
+            since, until = years[0], years[-1]
+        elif len(years) >= 2:
+            return TimeFrame(since=years[0], until=years[-1], change=False)
+    latest = bool(re.search(r"\b(latest|most recent|newest|last (?:visit|inspection|letter|report)|currently|now)\b", q))
+    if latest and re.search(r"\b(now|currently)\b", q) and not re.search(r"\b(latest|most recent|newest|last)\b", q):
+        latest = False  # "how are assessments now?" compares; it does not pick one letter
+    change = change_words and (since != until or since is None) and not latest
+    if latest and since is None and until is None:
+        return TimeFrame(latest=True)
+    return TimeFrame(since=since, until=until, change=change, latest=False)
