@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from rag.clean import DATE_LINE
 from rag.records import Chunk, CleanDoc, format_date
 from rag.settings import CHUNKER_VERSION
-from rag.text import sentence_spans
+from rag.text import quotable_spans, sentence_spans
 
 TokenCounter = Callable[[str], int]
 
@@ -73,6 +73,8 @@ def _is_heading(line: str) -> bool:
     s = line.strip()
     if len(s) > 160 or "\n" in s or DATE_LINE.match(s):
         return False
+    if re.match(r"^[A-Z][\w' ]{1,40}: \S", s) and not re.match(r"^(Section|Part|Chapter) \w+:", s):
+        return False  # 'Lead inspector: A Name' is content
     if s.endswith((".", ",", ";", ":", '"', "'")) or not (s[:1].isupper() or s[:1].isdigit()):
         return False
     return len(s.split()) <= 24
@@ -201,4 +203,5 @@ def _make(doc: CleanDoc, start: int, end: int, section: str, para: int | None, h
         page=page,
         page_end=page_end,
         paragraphs=paras,
+        sentences=tuple(quotable_spans(body)),
     )

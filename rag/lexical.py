@@ -9,9 +9,11 @@ sharing one Chroma server each rebuild from the same collection and so agree.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,20 @@ from rag.store import ChromaStore, Filters
 from rag.text import STOPWORDS, stem, words
 
 
+# Words every question about these documents may use and every document contains.
+QUESTION_NOISE = frozenset(
+    "say said says tell told inspectors inspector ofsted herefordshire mention mentioned "
+    "report reports letter letters document documents".split()
+)
+
+
 def tokens(text: str) -> list[str]:
     """BM25 terms: lower-case words and numbers, stopwords out, lightly stemmed."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def query_tokens(text: str) -> list[str]:
+    return [t for t in tokens(" ".join(w for w in words(text) if w not in QUESTION_NOISE))]
 
 
 class LexicalIndex:
@@ -41,6 +54,7 @@ class LexicalIndex:
         self._years: Any = None
         self._kinds: list[str] = []
         self._doc_ids: list[str] = []
+        self._df: dict[str, int] = {}
 
     def invalidate(self) -> None:
         self._checked_at = 0.0
@@ -69,6 +83,7 @@ class LexicalIndex:
         self._kinds = [c.kind for c in chunks]
         self._doc_ids = [c.doc_id for c in chunks]
         corpus = [tokens(f"{c.section} {c.text}") or ["∅"] for c in chunks]
+        self._df = dict(Counter(t for doc in corpus for t in set(doc)))
         bm25 = bm25s.BM25()
         if corpus:
             bm25.index(corpus, show_progress=False)
@@ -81,7 +96,7 @@ class LexicalIndex:
             if corpus:
                 bm25.save(str(folder))
             (folder / "chunks.json").write_text(
-                json.dumps({"ids": self._ids, "years": self._years.tolist(), "kinds": self._kinds, "doc_ids": self._doc_ids})
+                json.dumps({"ids": self._ids, "years": self._years.tolist(), "kinds": self._kinds, "doc_ids": self._doc_ids, "df": self._df})
             )
         except OSError:
             pass  # a read-only cache only costs a rebuild next start
@@ -102,6 +117,7 @@ class LexicalIndex:
         self._years = np.array(data["years"], dtype=np.int32)
         self._kinds = data["kinds"]
         self._doc_ids = data["doc_ids"]
+        self._df = data.get("df", {})
         return True
 
     def search(self, question: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
@@ -112,7 +128,7 @@ class LexicalIndex:
         if not self._ids:
             return []
         vocab = self._bm25.vocab_dict
-        query = [t for t in tokens(question) if t in vocab]
+        query = [t for t in query_tokens(question) if t in vocab]
         if not query:
             return []
         mask = None
@@ -136,6 +152,12 @@ class LexicalIndex:
             if score > 0 and (mask is None or mask[int(idx)] > 0):
                 out.append((self._ids[int(idx)], float(score)))
         return out
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a BM25 term; an unseen term weighs most."""
+        self._ensure()
+        n = len(self._ids)
+        return math.log(1 + (n + 1) / (self._df.get(term, 0) + 0.5))
 
     def chunk_ids(self) -> list[str]:
         self._ensure()

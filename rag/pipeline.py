@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from rag import chunk as chunk_stage
 from rag import clean as clean_stage
-from rag.embed import Embedder
+from rag.embed import Embedder, pack
 from rag.errors import DocumentError, QuestionError, RagError
 from rag.lexical import LexicalIndex
 from rag.load import SUPPORTED, read_document, sniff
@@ -185,7 +185,11 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     t2 = time.perf_counter()
     chunks = chunk_stage.chunk(cleaned, settings.chunk.max_tokens, parts.embedder.count_tokens)
     t3 = time.perf_counter()
-    vectors = parts.embedder.encode([c.embed_text for c in chunks])
+    vectors, sentence_vectors = parts.embedder.encode_with_spans(
+        [c.embed_text for c in chunks],
+        [[(a + len(c.header) + 1, b + len(c.header) + 1) for a, b in c.sentences] for c in chunks],
+    )
+    chunks = [replace(c, sentence_vectors=pack(sv)) for c, sv in zip(chunks, sentence_vectors)]
     t4 = time.perf_counter()
     parts.store.replace_document(cleaned, chunks, vectors, pages=sum(1 for p in pages if p.number is not None) or 0)
     t5 = time.perf_counter()
@@ -240,9 +244,18 @@ def ask(question: str, settings: Settings | None = None, *, k: int | None = None
     t0 = time.perf_counter()
     query = prepare(question, settings, k, make_filters(since, until, kinds, doc_ids))
     parts = components(settings)
-    passages = parts.retriever.run(query)
+    vector = parts.embedder.encode_query(query.ranking_text)
+    passages = parts.retriever.run(query, vector)
     t1 = time.perf_counter()
-    result = answer_stage.answer(query, passages, settings, mode=mode or settings.answer.mode, document_text=parts.store.document_text)
+    result = answer_stage.answer(
+        query,
+        passages,
+        settings,
+        mode=mode or settings.answer.mode,
+        page_starts=parts.store.page_starts,
+        idf=parts.lexical.idf,
+        query_vector=vector,
+    )
     result.timings["retrieve"] = t1 - t0
     result.timings["total"] = time.perf_counter() - t0
     return result

@@ -85,6 +85,9 @@ class Chunk:
     page: int | None = None
     page_end: int | None = None
     paragraphs: tuple[int, ...] = ()  # the report's own paragraph numbers
+    # Quotable sentences (spans in ``text``) and their vectors, int8-quantised, row-major.
+    sentences: tuple[tuple[int, int], ...] = field(default=(), repr=False)
+    sentence_vectors: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def embed_text(self) -> str:

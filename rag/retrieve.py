@@ -16,18 +16,23 @@ from rag.lexical import LexicalIndex
 from rag.records import Chunk, Passage
 from rag.settings import RetrieveSettings
 from rag.store import ChromaStore, DocRecord, Filters
-from rag.timeframe import TimeFrame, read_timeframe
+from rag.timeframe import TimeFrame, read_timeframe, strip_time
 
 
 @dataclass(frozen=True)
 class Query:
     """A question with everything that narrows it."""
 
-    text: str
+    text: str  # the question as asked
     k: int
     filters: Filters
     timeframe: TimeFrame
     window: tuple[DocRecord, ...] = ()  # documents a timeline must cover, oldest first
+
+    @property
+    def ranking_text(self) -> str:
+        """What the rankings see: years already narrowed the search, so they are dropped."""
+        return strip_time(self.text) if self.timeframe.bounded else self.text
 
     @property
     def is_timeline(self) -> bool:
@@ -81,17 +86,20 @@ class Retriever:
         self.embed_query = embed_query
         self.settings = settings
 
-    def run(self, query: Query) -> list[Passage]:
-        """Passages for the query, best first (timelines: grouped by document, oldest first)."""
-        vector = self.embed_query(query.text) if self.settings.mode != "bm25" else None
+    def run(self, query: Query, vector: list[float] | None = None) -> list[Passage]:
+        """Passages for the query, best first (timelines: grouped by document, oldest first).
+        ``vector``: the embedded ``query.ranking_text``, when the caller already has it."""
+        text = query.ranking_text
+        if vector is None and self.settings.mode != "bm25":
+            vector = self.embed_query(text)
         if query.is_timeline and query.window:
             per_doc = max(self.settings.per_document, -(-query.k // max(1, len(query.window))))
             passages: list[Passage] = []
             for doc in query.window:
                 only = replace(query.filters, doc_ids=(doc.doc_id,))
-                passages.extend(self._ranked(query.text, vector, only, per_doc))
+                passages.extend(self._ranked(text, vector, only, per_doc))
             return [replace(p, rank=i) for i, p in enumerate(passages, start=1)]
-        return self._ranked(query.text, vector, query.filters, query.k)
+        return self._ranked(text, vector, query.filters, query.k)
 
     def _ranked(self, text: str, vector: list[float] | None, filters: Filters, k: int) -> list[Passage]:
         n = max(self.settings.candidates, k)
@@ -109,6 +117,9 @@ class Retriever:
         known = {c.chunk_id: c for c, _ in dense}
         missing = [cid for cid in order if cid not in known]
         known.update({c.chunk_id: c for c in self.store.chunks(missing)})
+        if vector is not None and missing:  # one meaning of "dense" for every passage
+            for cid, v in self.store.vectors(missing).items():
+                dense_sim[cid] = sum(a * b for a, b in zip(vector, v))
         return [
             Passage(known[cid], fused[cid], rank, dense_sim.get(cid), lex_score.get(cid))
             for rank, cid in enumerate(order, start=1)

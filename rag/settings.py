@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import SettingsError
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 
 class _Section(BaseModel):

@@ -10,6 +10,7 @@ Scores leave this module as similarities (higher is better), never as distances.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -261,6 +262,13 @@ class ChromaStore:
         by_id = {cid: _chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        self._open()
+        if not ids:
+            return {}
+        got = self._call("read", self._chunks.get, ids=list(ids), include=["embeddings"])
+        return {cid: list(map(float, v)) for cid, v in zip(got["ids"], got["embeddings"])}
+
     def iter_chunks(self, page: int = 5000) -> Iterator[Chunk]:
         """Every chunk, in pages (BM25 is built from this)."""
         self._open()
@@ -294,6 +302,8 @@ def _chunk_meta(c: Chunk) -> dict[str, Any]:
         "page": -1 if c.page is None else c.page,
         "page_end": -1 if c.page_end is None else c.page_end,
         "paragraphs": ",".join(map(str, c.paragraphs)),
+        "sentences": ",".join(f"{a}:{b}" for a, b in c.sentences),
+        "sentence_vectors": base64.b64encode(c.sentence_vectors).decode("ascii"),
     }
 
 
@@ -314,6 +324,10 @@ def _chunk_from(cid: str, text: str, m: dict[str, Any]) -> Chunk:
         page=None if int(m.get("page", -1)) < 0 else int(m["page"]),
         page_end=None if int(m.get("page_end", -1)) < 0 else int(m["page_end"]),
         paragraphs=paras,
+        sentences=tuple(
+            (int(a), int(b)) for a, b in (x.split(":") for x in str(m.get("sentences", "")).split(",") if x)
+        ),
+        sentence_vectors=base64.b64decode(m.get("sentence_vectors", "") or b""),
     )
 
 

@@ -104,3 +104,21 @@ def iter_numbers(text: str) -> Iterator[str]:
     """Numbers as written ('18', '50%', '1,269', '2014')."""
     for m in re.finditer(r"\d+(?:[.,]\d+)*%?", text):
         yield m.group(0).rstrip(".,")
+
+
+def quotable_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences worth quoting as evidence: no headings, leading paragraph numbers or
+    bullet marks (a 'Label: value' line such as 'Lead inspector: A Name' counts)."""
+    spans = []
+    for a, b in sentence_spans(text):
+        m = re.match(r"(?:-\s+)?(?:\d{1,3}\.\s+)?", text[a:b])
+        a += m.end() if m else 0
+        s = text[a:b]
+        if len(s) < 12 or len(s.split()) < 3:
+            continue
+        labelled = re.match(r"^[A-Z][\w' ]{1,40}: \S", s) is not None
+        ends = s.rstrip().endswith((".", "!", "?", '"', "'", ")"))
+        if not ends and not labelled and "\t" not in s and len(s.split()) < 12:
+            continue  # a heading
+        spans.append((a, b))
+    return spans

@@ -40,6 +40,25 @@ class TimeFrame:
         return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
 
 
+_TIME_PHRASE = re.compile(
+    rf"\b(?:(?:in|during|since|after|from|before|prior to|until|up to|between|compared (?:with|to)|versus|vs\.?|relative to)\s+(?:the\s+)?)?"
+    rf"{_YEAR}(?:\s*(?:and|to|until|-|–)\s*{_YEAR})?\b",
+    re.I,
+)
+
+
+def strip_time(question: str) -> str:
+    """The question without its time phrases, for ranking: the years become filters.
+
+    >>> strip_time("What did inspectors say about caseloads in 2014?")
+    'What did inspectors say about caseloads?'
+    """
+    text = _TIME_PHRASE.sub(" ", question)
+    text = re.sub(r"\s+([?.!,])", r"\1", re.sub(r"\s+", " ", text)).strip()
+    text = text.lstrip(",;: ")
+    return text or question
+
+
 def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
     since = until = None
