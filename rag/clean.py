@@ -215,11 +215,11 @@ def _dehyphenate(text: str) -> str:
     joins = list(re.finditer(r"(\w+)-\u2060(\f*)(\w+)", text))
     if not joins:
         return text
-    vocabulary = set(re.findall(r"\w+(?:-\w+)*", text.replace("\u2060", "")))
+    vocabulary = {w.lower() for w in re.findall(r"\w+(?:-\w+)*", re.sub(r"-\u2060\f*", " ", text))}
 
     def decide(m: re.Match[str]) -> str:
         left, marks, right = m.group(1), m.group(2), m.group(3)
-        if f"{left}-{right}" in vocabulary and f"{left}{right}" not in vocabulary:
+        if f"{left}-{right}".lower() in vocabulary and f"{left}{right}".lower() not in vocabulary:
             return f"{left}-{marks}{right}"
         return f"{left}{marks}{right}"
 

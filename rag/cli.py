@@ -1,0 +1,180 @@
+"""The `rag` command: parse arguments, call the pipeline, turn errors into messages.
+
+    rag ingest [PATH...] [--rebuild]
+    rag docs
+    rag ask QUESTION [--json] [-k N] [--since Y] [--until Y] [--kind K] [--mode M] [--passages]
+    rag ask -            (one question per line on stdin, one JSON object per line out)
+    rag eval [...]       (the evaluation suite: see eval/README.md)
+    rag brief TOPIC [...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from rag.errors import RagError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Question answering over inspection reports, with citations.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="index files or folders (default: the corpus folder)")
+    ing.add_argument("paths", nargs="*", help="files or folders; default RAG_CORPUS_DIR (corpus/)")
+    ing.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    ing.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("docs", help="list the indexed documents")
+
+    ask = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("-k", type=int, default=None, help="passages to retrieve (1..100)")
+    ask.add_argument("--since", type=int, default=None, help="only documents from this year on")
+    ask.add_argument("--until", type=int, default=None, help="only documents up to this year")
+    ask.add_argument("--kind", action="append", default=[], help="only this document kind (repeatable)")
+    ask.add_argument("--mode", choices=["extractive", "llm"], default=None, help="answer mode")
+    ask.add_argument("--passages", action="store_true", help="print the ranked passages, not an answer")
+
+    ev = sub.add_parser("eval", help="run the evaluation suite (see eval/README.md)", add_help=False)
+    ev.add_argument("rest", nargs=argparse.REMAINDER)
+
+    br = sub.add_parser("brief", help="a cited induction brief on a topic", add_help=False)
+    br.add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "ingest":
+            return _ingest(args)
+        if args.command == "docs":
+            return _docs()
+        if args.command == "ask":
+            return _ask_stdin(args) if args.question == "-" else _ask(args)
+        if args.command == "eval":
+            from eval.runner import main as eval_main
+
+            return eval_main(args.rest)
+        if args.command == "brief":
+            from rag.brief import main as brief_main
+
+            return brief_main(args.rest)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    import rag
+
+    bar = None
+
+    def progress(i: int, n: int, path: str) -> None:
+        nonlocal bar
+        if args.quiet:
+            return
+        if bar is None:
+            bar = tqdm(total=n, unit="file", file=sys.stderr, leave=False)
+        bar.n = i
+        bar.set_description(path.rsplit("/", 1)[-1][:40])
+        bar.refresh()
+
+    report = rag.ingest(args.paths or None, rebuild=args.rebuild, progress=progress)
+    if bar is not None:
+        bar.close()
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    for f in report.files:
+        print(f.line, file=sys.stderr if f.status == "failed" else sys.stdout)
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("indexed", "replaced", "unchanged", "removed", "failed") if report.count(s))
+    print(f"{counts or 'nothing to do'}; {report.embedded_chunks} chunks embedded")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _docs() -> int:
+    import rag
+
+    docs = rag.documents()
+    if not docs:
+        print("The index is empty: run `rag ingest`.")
+        return EXIT_OK
+    print(f"{'date':<10}  {'kind':<8} {'pages':>5} {'chunks':>6}  {'indexed at':<19}  title")
+    for d in docs:
+        print(f"{d.date or '?':<10}  {d.kind:<8} {d.pages or '-':>5} {d.chunks:>6}  {d.indexed_at:<19}  {d.title}")
+    return EXIT_OK
+
+
+def _ask(args: argparse.Namespace) -> int:
+    import rag
+
+    filters = dict(k=args.k, since=args.since, until=args.until, kinds=args.kind)
+    if args.passages:
+        passages = rag.search(args.question, **filters)
+        if args.json:
+            print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
+        else:
+            for p in passages:
+                c = p.chunk
+                where = ", ".join(x for x in (f"page {c.page}" if c.page else "", f"paragraph {c.paragraph_label}" if c.paragraphs else "") if x)
+                print(f"[{p.rank}] {p.score:.4f}  {c.title} ({c.kind}, {c.date}){', ' + where if where else ''}")
+                print(f"    {' '.join(c.text.split())[:400]}\n")
+        return EXIT_OK
+    answer = rag.ask(args.question, mode=args.mode, **filters)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    print(render_text(answer))
+    return EXIT_OK
+
+
+def render_text(answer) -> str:  # noqa: ANN001 - rag.records.Answer, imported lazily
+    lines = [answer.text, ""]
+    if answer.notice:
+        lines.insert(0, f"({answer.notice})\n")
+    lines.append("Nearest matches:" if answer.abstained else "Sources:")
+    for c in answer.citations:
+        lines.append(f"[{c.number}] {c.reference()}")
+        lines.append(f"    \"{' '.join(c.quote.split())}\"")
+    unsupported = [s for s in answer.sentences if not s.supported]
+    if unsupported:
+        lines.append("\nNot supported by the cited passages:")
+        lines.extend(f"  - {s.text} ({s.note})" for s in unsupported)
+    return "\n".join(lines)
+
+
+def _ask_stdin(args: argparse.Namespace) -> int:
+    """Batch mode: a JSON object per input line; a bad line gets an error object, not a crash."""
+    import rag
+
+    status = EXIT_OK
+    for line in sys.stdin:
+        question = line.rstrip("\n")
+        if not question.strip():
+            continue
+        try:
+            if args.passages:
+                passages = rag.search(question, k=args.k, since=args.since, until=args.until, kinds=args.kind)
+                out = {"question": question, "passages": [p.to_dict() for p in passages]}
+            else:
+                out = rag.ask(question, k=args.k, since=args.since, until=args.until, kinds=args.kind, mode=args.mode).to_dict()
+        except RagError as exc:
+            out = {"question": question, "error": str(exc)}
+            status = EXIT_FAILED
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Real PDFs for tests, made with fpdf2 (text layer, scanned, encrypted, corrupt)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+_LATIN1 = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "◼": "-", "•": "-", "¹": "", "²": "", "³": "", "\t": "  "})
+
+
+def make_pdf(path: Path, pages: list[str]) -> Path:
+    """A PDF whose page i holds pages[i] as real text."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.set_font("Helvetica", size=9)
+    for text in pages:
+        pdf.add_page()
+        pdf.set_xy(10, 10)
+        safe = text.translate(_LATIN1).encode("latin-1", "replace").decode("latin-1")
+        pdf.multi_cell(190, 4, safe)
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+def make_scanned_pdf(path: Path, pages: int = 2) -> Path:
+    """Pages with drawings but no text layer, as a scanner makes them."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    for _ in range(pages):
+        pdf.add_page()
+        for i in range(20):
+            pdf.rect(10 + i * 3, 20 + i * 5, 100, 2, style="F")
+    path.write_bytes(bytes(pdf.output()))
+    return path
+
+
+def encrypt_pdf(src: Path, dest: Path, user_password: str) -> Path:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(src))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    dest.write_bytes(buf.getvalue())
+    return dest
+
+
+def split_pages(text: str, lines_per_page: int = 55, width: int = 110) -> list[str]:
+    """Lay text out in pages roughly as a printed report would be."""
+    import textwrap
+
+    lines: list[str] = []
+    for para in text.split("\n"):
+        lines.extend(textwrap.wrap(para, width) or [""])
+    return ["\n".join(lines[i : i + lines_per_page]) for i in range(0, len(lines), lines_per_page)]

@@ -1,0 +1,70 @@
+from pathlib import Path
+
+from rag.clean import clean_pages
+from rag.records import Page
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def cleaned(name: str) -> str:
+    return clean_pages([Page(None, (CORPUS / name).read_text(encoding="utf-8"))])[0]
+
+
+def test_hard_wrapped_lines_are_unwrapped():
+    text = cleaned("2024-12-04-ofsted-letter-fifth-monitoring-visit.txt")
+    assert (
+        "This letter summarises the findings of the monitoring visit to Herefordshire children's "
+        "services on 22 and 23 October 2024." in text
+    )
+
+
+def test_bullets_and_quotes_are_normalised():
+    text = cleaned("2024-12-04-ofsted-letter-fifth-monitoring-visit.txt")
+    assert "◼" not in text and "’" not in text
+    assert "- The protection of vulnerable children from extra-familial risk." in text
+
+
+def test_stray_html_tags_go_and_paragraph_numbers_stay():
+    text = cleaned("2014-06-30-ofsted-report-help-protection-looked-after-lscb.txt")
+    assert "<p>" not in text and "</p>" not in text
+    assert "The overall judgement is requires improvement" in text
+    assert "\n\n95. The quality of management oversight in the looked after children team is too variable." in text
+
+
+def test_letterhead_and_contact_details_are_dropped_but_the_letter_date_stays():
+    text = cleaned("2010-07-28-ofsted-letter-contact-referral-assessment.txt")
+    assert "enquiries@ofsted.gov.uk" not in text and "0300" not in text and "HR1 1SH" not in text
+    assert text.startswith("28 July 2010")
+    assert "Copy: Mr Chris Bull" not in text
+    assert "Martin Davis Her Majesty's Inspector" in text  # the signature is content
+
+
+def test_paragraph_cut_by_a_page_break_is_joined():
+    text = cleaned("2014-06-30-ofsted-report-help-protection-looked-after-lscb.txt")
+    assert "inspection in 2010 which judged the services as good." in text
+    text = cleaned("2010-07-28-ofsted-letter-contact-referral-assessment.txt")
+    assert "difficult for social workers and managers to understand the family history" in text
+
+
+def test_headings_are_kept_as_their_own_blocks():
+    text = cleaned("2024-12-04-ofsted-letter-fifth-monitoring-visit.txt")
+    assert "\n\nHeadline findings\n\n" in text
+    assert "\n\nFindings and evaluation of progress\n\n" in text
+
+
+def test_words_hyphenated_across_lines_are_joined_unless_the_document_hyphenates_them():
+    text, _ = clean_pages([Page(None, "The assess-\nment of risk was weak in extra-\nfamilial cases. Extra-familial harm.")])
+    assert "assessment of risk" in text
+    assert "extra-familial cases" in text
+
+
+def test_page_offsets_point_at_each_page():
+    pages = [Page(1, "First page sentence one.\n"), Page(2, "Second page sentence two."), Page(3, "Third page.")]
+    text, starts = clean_pages(pages)
+    for offset, number in starts:
+        assert text[offset:].startswith({1: "First", 2: "Second", 3: "Third"}[number])
+
+
+def test_script_tags_are_kept_as_text_not_stripped():
+    text, _ = clean_pages([Page(None, "Before <script>alert(1)</script> after. <p>Para</p>")])
+    assert "<script>alert(1)</script>" in text and "<p>" not in text

@@ -1,0 +1,133 @@
+"""Ingest and search over a real Chroma store in a temp folder, with the fake embedder
+(fast); the real-model checks are in test_pipeline_real.py."""
+
+import shutil
+
+import pytest
+
+from rag import pipeline
+from rag.errors import QuestionError
+from rag.lexical import LexicalIndex
+from rag.retrieve import Retriever
+from rag.settings import load_settings
+from rag.store import ChromaStore
+
+
+@pytest.fixture
+def fake_parts(monkeypatch, fake_embedder):
+    built = {}
+
+    def components(settings):
+        if settings not in built:
+            store = ChromaStore(settings)
+            lexical = LexicalIndex(store, settings.index_dir)
+            built[settings] = pipeline.Components(store, fake_embedder, lexical, Retriever(store, lexical, fake_embedder.encode_query, settings.retrieve))
+        return built[settings]
+
+    monkeypatch.setattr(pipeline, "components", components)
+    return components
+
+
+@pytest.fixture
+def settings(tmp_path, corpus_copy):
+    return load_settings(index_dir=tmp_path / "idx", corpus_dir=corpus_copy)
+
+
+def test_ingest_indexes_the_corpus_then_skips_it_unchanged(fake_parts, settings):
+    first = pipeline.ingest(settings=settings)
+    assert first.ok and first.count("indexed") == 5 and first.embedded_chunks > 200
+    again = pipeline.ingest(settings=settings)
+    assert again.count("unchanged") == 5 and again.embedded_chunks == 0
+
+
+def test_editing_one_file_re_embeds_only_it(fake_parts, settings):
+    pipeline.ingest(settings=settings)
+    store = fake_parts(settings).store
+    before = {d.doc_id: d for d in store.documents()}
+    news = settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt"
+    news.write_text(news.read_text() + "\nA new closing sentence about supervision.\n")
+    report = pipeline.ingest(settings=settings)
+    assert report.count("replaced") == 1 and report.count("unchanged") == 4
+    assert report.embedded_chunks == before["news-2023-06-first-monitoring-visit"].chunks
+    ids = [c.chunk_id for c in store.iter_chunks()]
+    assert len(ids) == len(set(ids)) == sum(d.chunks for d in store.documents())
+
+
+def test_removed_files_leave_the_index(fake_parts, settings):
+    pipeline.ingest(settings=settings)
+    (settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt").unlink()
+    report = pipeline.ingest(settings=settings)
+    assert report.count("removed") == 1
+    assert "news-2023-06-first-monitoring-visit" not in {d.doc_id for d in fake_parts(settings).store.documents()}
+
+
+def test_bad_files_are_reported_and_the_rest_index(fake_parts, settings):
+    (settings.corpus_dir / "empty.txt").write_bytes(b"")
+    (settings.corpus_dir / "junk.txt").write_bytes(bytes(range(256)) * 50)
+    (settings.corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.7\n%broken" + b"\x00" * 500)
+    report = pipeline.ingest(settings=settings)
+    failed = {f.path.rsplit("/", 1)[-1]: f.message for f in report.failed}
+    assert set(failed) == {"empty.txt", "junk.txt", "broken.pdf"}
+    assert "empty file" in failed["empty.txt"] and "binary" in failed["junk.txt"] and "corrupt PDF" in failed["broken.pdf"]
+    assert report.count("indexed") == 5 and not report.ok
+
+
+def test_a_failed_file_keeps_its_previous_version(fake_parts, settings):
+    pipeline.ingest(settings=settings)
+    store = fake_parts(settings).store
+    before = sorted(c.chunk_id for c in store.iter_chunks())
+    (settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt").write_bytes(b"\x00\x01\x02" * 100)
+    report = pipeline.ingest(settings=settings)
+    assert [f.doc_id or f.path for f in report.failed][0].endswith("news-first-monitoring-visit.txt")
+    assert sorted(c.chunk_id for c in store.iter_chunks()) == before
+
+
+def test_rebuild_starts_afresh(fake_parts, settings):
+    pipeline.ingest(settings=settings)
+    report = pipeline.ingest(settings=settings, rebuild=True)
+    assert report.count("indexed") == 5
+
+
+def test_search_filters_and_time_awareness(fake_parts, settings):
+    pipeline.ingest(settings=settings)
+    hits = pipeline.search("caseloads in 2014", settings, k=5)
+    assert hits and {p.chunk.year for p in hits} == {2014}
+    hits = pipeline.search("supervision", settings, k=10, kinds=["letter"])
+    assert hits and {p.chunk.kind for p in hits} == {"letter"}
+    hits = pipeline.search("How has management oversight changed since 2014?", settings, k=10)
+    years = [p.chunk.year for p in hits]
+    assert years == sorted(years) and {2014, 2023, 2024} <= set(years)
+    assert all(p.score > 0 for p in hits)
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"question": ""}, "question"),
+        ({"question": "   \n\t "}, "question"),
+        ({"question": "x" * 100_000}, "question"),
+        ({"question": "ok", "k": 0}, "k"),
+        ({"question": "ok", "since": 3000}, "since"),
+        ({"question": "ok", "since": 2020, "until": 2010}, "since/until"),
+    ],
+)
+def test_bad_questions_name_the_field(fake_parts, settings, kwargs, field):
+    question = kwargs.pop("question")
+    with pytest.raises(QuestionError) as err:
+        pipeline.search(question, settings, **kwargs)
+    assert err.value.field == field
+
+
+def test_control_characters_and_other_scripts_are_fine(fake_parts, settings):
+    pipeline.ingest(settings=settings)
+    assert isinstance(pipeline.search("care\x00 leavers\x1b[31m", settings), list)
+    assert isinstance(pipeline.search("Как дела с опекой? 儿童保护", settings), list)
+
+
+def test_documents_in_two_folders_with_the_same_id_are_refused(fake_parts, settings, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt", other / "x.txt")
+    shutil.copy(settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt", other / "x.md")
+    report = pipeline.ingest([other], settings=settings)
+    assert report.count("indexed") == 1 and "already used" in report.failed[0].message

@@ -1,0 +1,50 @@
+from rag.retrieve import fuse, plan
+from rag.settings import RetrieveSettings
+from rag.store import DocRecord, Filters
+
+
+def doc(doc_id, date, kind="letter"):
+    return DocRecord(doc_id, doc_id, kind, date, f"/{doc_id}", "h", 0, 1, "")
+
+
+DOCS = [doc("a2010", "2010-07-28"), doc("b2014", "2014-06-30", "report"), doc("c2023", "2023-08-02"), doc("d2024", "2024-12-04")]
+
+
+def test_rrf_adds_reciprocal_ranks():
+    scores = fuse([["x", "y"], ["y", "z"]], rrf_k=60)
+    assert scores["y"] == 1 / 62 + 1 / 61
+    assert scores["x"] == 1 / 61 and scores["z"] == 1 / 62
+    assert max(scores, key=scores.get) == "y"
+
+
+def test_change_question_windows_every_document_in_range_oldest_first():
+    q = plan("How has management oversight changed since 2014?", RetrieveSettings(), DOCS[::-1], Filters())
+    assert [d.doc_id for d in q.window] == ["b2014", "c2023", "d2024"]
+    assert q.filters.since == 2014 and q.is_timeline
+    assert q.ranking_text == "How has management oversight changed?"
+
+
+def test_year_question_filters_to_that_year():
+    q = plan("What did inspectors say about caseloads in 2014?", RetrieveSettings(), DOCS, Filters())
+    assert (q.filters.since, q.filters.until) == (2014, 2014) and not q.is_timeline
+
+
+def test_latest_picks_the_newest_admitted_document():
+    q = plan("What does the latest report say?", RetrieveSettings(), DOCS, Filters(kinds=("report",)))
+    assert q.filters.doc_ids == ("b2014",)
+
+
+def test_explicit_filters_narrow_the_question():
+    q = plan("How has oversight changed since 2010?", RetrieveSettings(), DOCS, Filters(until=2014))
+    assert [d.doc_id for d in q.window] == ["a2010", "b2014"]
+
+
+def test_time_awareness_can_be_switched_off():
+    q = plan("caseloads in 2014", RetrieveSettings(time_aware=False), DOCS, Filters())
+    assert q.filters.since is None and not q.is_timeline
+
+
+def test_where_clause():
+    assert Filters().where() is None
+    assert Filters(since=2014).where() == {"year": {"$gte": 2014}}
+    assert Filters(since=2014, kinds=("letter",)).where() == {"$and": [{"year": {"$gte": 2014}}, {"kind": {"$in": ["letter"]}}]}

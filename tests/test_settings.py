@@ -1,0 +1,34 @@
+import pytest
+
+from rag.errors import SettingsError
+from rag.settings import load_settings
+
+
+def test_defaults_and_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "idx"))
+    monkeypatch.setenv("RAG_RETRIEVE__K", "5")
+    monkeypatch.setenv("RAG_CHROMA_URL", "http://127.0.0.1:8123")
+    s = load_settings()
+    assert s.index_dir == tmp_path / "idx" and s.retrieve.k == 5 and s.chroma_url == "http://127.0.0.1:8123"
+    assert s.app.host == "127.0.0.1"
+
+
+def test_bad_values_fail_fast_with_the_valid_range():
+    with pytest.raises(SettingsError, match="chunk size must be 50..230 tokens, got 400"):
+        load_settings(chunk={"max_tokens": 400})
+
+
+def test_unknown_keys_are_rejected():
+    with pytest.raises(SettingsError, match="retrieve.kk"):
+        load_settings(retrieve={"kk": 3})
+
+
+def test_hash_is_stable_and_ignores_secrets():
+    a = load_settings(app={"password": "x"})
+    b = load_settings(app={"password": "y"})
+    assert a.hash() == b.hash() and len(a.hash()) == 12
+    assert load_settings(retrieve={"k": 3}).hash() != a.hash()
+
+
+def test_collection_is_keyed_to_model_and_chunker():
+    assert load_settings().collection_name() != load_settings(chunk={"max_tokens": 150}).collection_name()

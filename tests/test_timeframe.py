@@ -1,0 +1,32 @@
+import pytest
+
+from rag.timeframe import TimeFrame, read_timeframe, strip_time
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How has management oversight changed since 2014?", TimeFrame(2014, None, True)),
+        ("What did inspectors say about caseloads in 2014?", TimeFrame(2014, 2014, False)),
+        ("What happened between 2014 and 2023 to supervision?", TimeFrame(2014, 2023, True)),
+        ("What was said before 2020 about fostering?", TimeFrame(None, 2019, False)),
+        ("What does the latest letter say about supervision?", TimeFrame(latest=True)),
+        ("What did the most recent visit find?", TimeFrame(latest=True)),
+        ("How has staff turnover developed over time?", TimeFrame(None, None, True)),
+        ("Compared with 2010, how are assessments now?", TimeFrame(2010, None, True)),
+        ("Which areas need improvement?", TimeFrame()),
+        ("What happened after 2014?", TimeFrame(2015, None, False)),
+    ],
+)
+def test_time_phrases(question, expected):
+    assert read_timeframe(question) == expected
+
+
+def test_years_are_dropped_from_the_ranking_text():
+    assert strip_time("What did inspectors say about caseloads in 2014?") == "What did inspectors say about caseloads?"
+    assert strip_time("Compared with 2010, how are assessments now?") == "how are assessments now?"
+
+
+def test_contains():
+    tf = TimeFrame(2014, 2023)
+    assert tf.contains(2014) and tf.contains(2023) and not tf.contains(2024) and not tf.contains(2010)
