@@ -56,13 +56,14 @@ def clean(doc: SourceDoc, pages: list[Page]) -> CleanDoc:
 def clean_pages(pages: list[Page]) -> tuple[str, list[tuple[int, int | None]]]:
     """Cleaned text of the pages and the (offset, page number) where each starts."""
     raw = f"\n{PAGE}\n".join(_normalise_chars(p.text) for p in pages)
-    lines = [ln.rstrip() for ln in raw.split("\n")]
+    lines = [ln.rstrip(" \t\r\v") for ln in raw.split("\n")]
     lines = _drop_letter_furniture(lines)
     blocks = _blocks(lines)
-    blocks = [b for b in blocks if not _is_boilerplate(b)]
+    blocks = _keep_marks(blocks, [_is_boilerplate(b) for b in blocks])
     blocks = _join_continuations(blocks)
     blocks = _drop_trailing_address(blocks)
-    text = "\n\n".join(b for b in blocks if b.strip(PAGE + " \t"))
+    blocks = _keep_marks(blocks, [not b.strip(PAGE + " \t") for b in blocks])
+    text = "\n\n".join(blocks)
     text = _dehyphenate(text)
     return _take_page_marks(text, [p.number for p in pages])
 
@@ -120,12 +121,33 @@ def _starts_item(line: str) -> bool:
     return bool(_ITEM.match(line)) or "\t" in line
 
 
+def _wrap_widths(lines: list[str]) -> list[int | None]:
+    """For each line, the width its page is hard-wrapped at, or None if it is not.
+
+    A page is hard-wrapped when its lines are short (a printed column, not one line per
+    paragraph) and many of them run close to the same right margin.
+    """
+    widths: list[int | None] = [None] * len(lines)
+    start = 0
+    for end in [i for i, ln in enumerate(lines) if ln.strip() == PAGE] + [len(lines)]:
+        lengths = sorted(len(ln.strip()) for ln in lines[start:end] if ln.strip())
+        if len(lengths) >= 5:
+            width = lengths[int(0.9 * (len(lengths) - 1))]
+            near = sum(1 for n in lengths if n >= 0.75 * width)
+            if width <= 160 and near >= 0.4 * len(lengths):
+                widths[start:end] = [width] * (end - start)
+        start = end + 1
+    return widths
+
+
 def _blocks(lines: list[str]) -> list[str]:
     """Group lines into blocks, unwrapping hard-wrapped lines inside each."""
+    widths = _wrap_widths(lines)
     blocks: list[list[str]] = []
     current: list[str] = []
     pending_page = ""
-    for raw in lines:
+    current_width: int | None = None
+    for raw, width in zip(lines, widths):
         if raw.strip() == PAGE:
             pending_page += PAGE
             continue
@@ -137,10 +159,12 @@ def _blocks(lines: list[str]) -> list[str]:
             continue
         line = pending_page + line
         pending_page = ""
-        if current and (_starts_item(line.lstrip(PAGE)) or not _continues(current[-1], line.lstrip(PAGE))):
+        body = line.lstrip(PAGE)
+        if current and (_starts_item(body) or not _continues(current[-1], body, current_width)):
             blocks.append(current)
             current = []
         current.append(line)
+        current_width = width
     if current:
         blocks.append(current)
     if pending_page:
@@ -148,15 +172,16 @@ def _blocks(lines: list[str]) -> list[str]:
     return [_join_lines(b) for b in blocks]
 
 
-def _continues(prev: str, line: str) -> bool:
-    """Does ``line`` carry on the sentence of ``prev`` (a hard wrap), or start anew?"""
+def _continues(prev: str, line: str, width: int | None = None) -> bool:
+    """Does ``line`` carry on the paragraph of ``prev`` (a hard wrap), or start anew?"""
     prev = prev.lstrip(PAGE)
     if "\t" in prev:
         return False
     if line[:1].islower():
         return True
     if prev.endswith(_TERMINAL):
-        return False
+        # On a hard-wrapped page a line that reaches the margin did not end its paragraph.
+        return width is not None and len(prev) >= 0.8 * width
     # A short line that does not end mid-sentence is a heading, a name or an address line.
     return len(prev) >= 50 or prev.endswith((",", "-", " and", " or", " the", " of", " to"))
 
@@ -171,6 +196,24 @@ def _join_lines(lines: list[str]) -> str:
         else:
             out += " " + ln
     return re.sub(r"[ \t]+", " ", out)
+
+
+def _keep_marks(blocks: list[str], drop: list[bool]) -> list[str]:
+    """Drop the flagged blocks, handing their page marks to the next block kept."""
+    out: list[str] = []
+    carry = ""
+    for block, gone in zip(blocks, drop):
+        if gone:
+            carry += "".join(ch for ch in block if ch == PAGE)
+            continue
+        out.append(carry + block)
+        carry = ""
+    if carry:
+        if out:
+            out[-1] += carry
+        else:
+            out.append(carry)
+    return out
 
 
 def _is_boilerplate(block: str) -> bool:

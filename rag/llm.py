@@ -258,14 +258,10 @@ def _fall_back(fallback: Answer, notice: str, t0: float) -> Answer:
 
 
 def _finish(reply: str, query: Query, passages: Sequence[Passage], settings: Settings, fallback: Answer, page_starts: PageStarts | None, t0: float) -> Answer:
-    """Parse the reply's markers, verify each sentence, map citations to passages."""
-    parsed = [(_tidy(body), nums) for body, nums in split_cited(reply.strip())]
-    parsed = [(body, nums) for body, nums in parsed if body]
-    if not parsed:
-        return _fall_back(fallback, UNVERIFIED_NOTICE, t0)
-    if all(not nums for _, nums in parsed) and NO_ANSWER in reply.lower().replace("’", "'"):
+    """Verify the reply and map its citations to passages, or fall back."""
+    sentences = check_reply(reply, passages)
+    if sentences and all(not s.citations for s in sentences) and NO_ANSWER in reply.lower().replace("’", "'"):
         return _fall_back(fallback, "The model found no answer in the documents; showing the quoted answer instead.", t0)
-    sentences = [_judge(body, nums, passages) for body, nums in parsed]
     if not any(s.supported for s in sentences):
         return _fall_back(fallback, UNVERIFIED_NOTICE, t0)
     citations = _citations(sentences, passages, page_starts)
@@ -289,6 +285,18 @@ def _finish(reply: str, query: Query, passages: Sequence[Passage], settings: Set
         timings=timings,
         notice=notice,
     )
+
+
+def check_reply(reply: str, passages: Sequence[Passage]) -> list[AnswerSentence]:
+    """The reply's sentences with their [n] markers, each verified against the passages it
+    cites (numbered from 1 as in the prompt). Numbers that point nowhere are flagged.
+
+        >>> check_reply("Caseloads were 18 [1]. Caseloads were 30 [9].", passages)  # doctest: +SKIP
+        [AnswerSentence('Caseloads were 18.', (1,), True, ''),
+         AnswerSentence('Caseloads were 30.', (9,), False, 'cites [9], which is not a source')]
+    """
+    parsed = [(_tidy(body), nums) for body, nums in split_cited(reply.strip())]
+    return [_judge(body, nums, passages) for body, nums in parsed if body]
 
 
 def _judge(body: str, nums: list[int], passages: Sequence[Passage]) -> AnswerSentence:

@@ -35,6 +35,7 @@ MONTHS = frozenset(
 )
 JUDGEMENTS = ("outstanding", "good", "requires improvement", "inadequate")
 NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without", "neither"})
+_PER_CENT = re.compile(r"\s*\b(?:per ?cent|percent)\b", re.I)
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules)\b"
     r"|\b(?:system prompt|you are now|as an ai|language model)\b"
@@ -48,6 +49,7 @@ def verify(sentence: str, cited: Sequence[Passage | str], *, min_coverage: float
     passages (or passage texts) it cites; ``note`` says why when it is unsupported."""
     if not cited:
         return False, "no citation"
+    sentence = _PER_CENT.sub("%", sentence)
     evidence, instructions = _evidence(cited)
     ok, note = _check(sentence, evidence, min_coverage)
     if not ok and instructions and _check(sentence, evidence + instructions, min_coverage)[0]:
@@ -70,17 +72,18 @@ def _check(sentence: str, evidence: list[str], min_coverage: float) -> tuple[boo
     for judgement in JUDGEMENTS:
         if _has_phrase(sentence_lower, judgement) and not _has_phrase(source_lower, judgement):
             return False, f"the judgement '{judgement}' is not in the cited text"
-    claim = [w for w in _stems(sentence) if not w[0].isdigit()]
+    claim = {w: stem(w) for w in _words(sentence) if not w[0].isdigit()}
     if not claim:
         if any(True for _ in iter_numbers(sentence)):
             return True, ""
         return False, "has no words that the cited text could confirm"
-    missing = [w for w in claim if not _present(w, source_words)]
+    missing = [w for w, s in claim.items() if not _present(s, source_words)]
     coverage = 1 - len(missing) / len(claim)
     if coverage < min_coverage:
         shown = ", ".join(missing[:5])
         return False, f"only {coverage:.0%} of its words are in the cited text (missing: {shown})"
-    best = max(evidence, key=lambda e: len(set(claim) & set(_stems(e))), default="")
+    stems = set(claim.values())
+    best = max(evidence, key=lambda e: len(stems & set(_stems(e))), default="")
     if _negative(sentence) != _negative(best):
         return False, "the cited text says the opposite (a negation differs)"
     return True, ""
@@ -93,12 +96,18 @@ def _evidence(cited: Sequence[Passage | str]) -> tuple[list[str], list[str]]:
     for item in cited:
         text = item.chunk.text if isinstance(item, Passage) else item
         for a, b in sentence_spans(text):
-            (instructions if _INSTRUCTION.search(text[a:b]) else evidence).append(text[a:b])
+            part = _PER_CENT.sub("%", text[a:b])
+            (instructions if _INSTRUCTION.search(part) else evidence).append(part)
     return evidence, instructions
 
 
+def _words(text: str) -> list[str]:
+    """Content words without possessive 's, each once."""
+    return list(dict.fromkeys(w for w in (re.sub(r"['’]s$", "", w) for w in content_words(text)) if w))
+
+
 def _stems(text: str) -> list[str]:
-    return list(dict.fromkeys(stem(re.sub(r"['’]s$", "", w)) for w in content_words(text)))
+    return list(dict.fromkeys(stem(w) for w in _words(text)))
 
 
 def _present(word: str, source: Sequence[str]) -> bool:

