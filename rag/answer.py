@@ -15,6 +15,7 @@ enough, the answer abstains and lists the nearest matches instead.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from rag.settings import Settings
 from rag.text import normalize_ws
 
 Idf = Callable[[str], float]
+Seen = Callable[[str], bool]
 
 ABSTAIN_TEXT = (
     "The documents don't say. None of the indexed reports answers this question well "
@@ -51,7 +53,7 @@ class Candidate:
         return self.passage.chunk.text[self.start : self.end]
 
 
-def score_sentences(question: str, passages: Sequence[Passage], idf: Idf, query_vector: Sequence[float] | None = None) -> list[Candidate]:
+def score_sentences(question: str, passages: Sequence[Passage], idf: Idf, query_vector: Sequence[float] | None = None, seen: Seen | None = None) -> list[Candidate]:
     """Every quotable sentence of the passages, best answer first.
 
     Score = (1 - w) * IDF-weighted share of the question's terms found in the sentence
@@ -61,7 +63,9 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf, query_
     """
     import numpy as np
 
-    terms = sorted(set(query_tokens(question)))
+    # A word the documents never use cannot be matched, only paraphrased: the dense part
+    # judges those (names the documents never use are caught by unknown_names).
+    terms = sorted(t for t in set(query_tokens(question)) if seen is None or seen(t))
     weights = {t: idf(t) for t in terms}
     total = sum(weights.values()) or 1.0
     q = np.asarray(query_vector, dtype=np.float32) if query_vector is not None else None
@@ -80,6 +84,48 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf, query_
             out.append(Candidate(p, a, b, (1 - DENSE_WEIGHT) * coverage + DENSE_WEIGHT * max(0.0, dense), coverage))
     out.sort(key=lambda c: (-c.score, c.passage.rank, c.start))
     return out
+
+
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|quarter|dozen|several|few)"
+_DATE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}\b|\b(?:19|20)\d\d\b"
+)
+_EXPECTS = [  # (what the question asks for, what an answer sentence must contain)
+    ("money", re.compile(r"\bhow much\b.*\b(spen[dt]|pa(y|id)|cost|budget|fund|invest)|\b(budget|spending|cost)\b.*\b(what|how much)\b|\b(what|how much) .*\b(budget|spending|cost)\b", re.I),
+     re.compile(r"£|\bpounds?\b|\bmillion\b|\d%|\bper ?cent\b", re.I)),
+    ("percent", re.compile(r"\b(what|which) (percentage|proportion|share|fraction)\b|\bper ?cent(age)?\b", re.I),
+     re.compile(r"\d\s*%|\bper ?cent\b|\b(half|quarter|third|thirds)\b", re.I)),
+    ("duration", re.compile(r"\bhow long\b", re.I),
+     re.compile(r"(\d+|\b" + _NUMBER_WORDS + r")\s+(hours?|days?|weeks?|months?|years?)\b", re.I)),
+    ("number", re.compile(r"\bhow many\b|\b(what|which) (number|average|total)\b|\baverage (number|caseload)\b", re.I),
+     re.compile(r"\d|\b" + _NUMBER_WORDS + r"\b", re.I)),
+]
+
+
+_PREMISE = re.compile(r"^\s*(why (did|was|were|had|has|have|is|are|do|does)\b|given that\b)", re.I)
+PREMISE_LEEWAY = 0.85
+
+
+def threshold(question: str, settings: Settings) -> float:
+    """The abstention threshold for this question. A question built on a premise ("why did
+    the letter praise ...?") shares fewer words with the passage that contradicts it, so
+    it gets some leeway: quoting that passage is the answer."""
+    base = settings.answer.abstain_below
+    return base * PREMISE_LEEWAY if _PREMISE.search(question) else base
+
+
+def expects(question: str) -> tuple[str, re.Pattern[str]] | None:
+    """The kind of value a question asks for ('how many' -> a number), if any."""
+    for name, asks, shows in _EXPECTS:
+        if asks.search(question):
+            return name, shows
+    return None
+
+
+def unknown_names(question: str, seen: Seen) -> list[str]:
+    """Names in the question (capitalised words past the first) the documents never use."""
+    names = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]{2,}|[A-Z]{2,})\b", question.strip())
+    return [n for n in names if not any(seen(t) for t in tokens(n))]
 
 
 def _similar(a: str, b: str) -> bool:
@@ -101,17 +147,35 @@ def pick(candidates: Sequence[Candidate], n: int, floor: float) -> list[Candidat
     return chosen
 
 
-def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mode: str = "extractive", page_starts: PageStarts | None = None, idf: Idf | None = None, query_vector: Sequence[float] | None = None) -> Answer:
+def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mode: str = "extractive", page_starts: PageStarts | None = None, idf: Idf | None = None, seen: Seen | None = None, query_vector: Sequence[float] | None = None) -> Answer:
     """The answer to ``query`` from ``passages``; ``mode='llm'`` asks the configured LLM
-    and verifies it, falling back to this extractive answer."""
+    and verifies it, falling back to this extractive answer.
+
+    ``idf`` weighs question terms, ``seen`` says whether the corpus uses a term at all
+    (both from the BM25 index); ``query_vector`` is the embedded ``query.ranking_text``.
+    """
     t0 = time.perf_counter()
     idf = idf or (lambda _t: 1.0)
-    candidates = score_sentences(query.ranking_text, passages, idf, query_vector)
-    result = (
-        _timeline(query, candidates, passages, settings, page_starts)
-        if query.is_timeline and query.window
-        else _plain(query, candidates, passages, settings, page_starts)
-    )
+    ranked = score_sentences(query.ranking_text, passages, idf, query_vector, seen)
+    candidates = ranked
+    missing = unknown_names(query.text, seen) if seen else []
+    wanted = expects(query.text)
+    if wanted and not (query.is_timeline and query.window):
+        candidates = [c for c in candidates if wanted[1].search(_DATE.sub(" ", c.text))]
+    if query.years_unmatched:  # no document is dated then: the evidence must name the year
+        years = set(re.findall(r"\b(?:19|20)\d\d\b", query.text))
+        candidates = [c for c in candidates if years & set(re.findall(r"\b(?:19|20)\d\d\b", c.passage.chunk.text))]
+    if missing:
+        result = _abstain(query, ranked, passages, settings, page_starts)
+        result.notice = f"The documents never mention {', '.join(missing)}."
+    elif query.is_timeline and query.window:
+        result = _timeline(query, candidates, passages, settings, page_starts)
+    else:
+        result = _plain(query, candidates, passages, settings, page_starts)
+    if result.abstained and not result.citations and ranked:  # nearest matches, whatever they say
+        result.citations = _abstain(query, ranked, passages, settings, page_starts).citations
+    if query.years_unmatched and not result.notice:
+        result.notice = "No document is dated in the years asked about, so every document was searched."
     result.timings["compose"] = time.perf_counter() - t0
     if mode == "llm":
         from rag import llm
@@ -120,16 +184,16 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mod
     return result
 
 
-def _floor(settings: Settings, best: float) -> float:
+def _floor(question: str, settings: Settings, best: float) -> float:
     """Sentences much weaker than the best one add noise, not evidence."""
-    return max(settings.answer.abstain_below, best * 0.6)
+    return max(threshold(question, settings), best * 0.6)
 
 
 def _plain(query: Query, candidates: Sequence[Candidate], passages: Sequence[Passage], settings: Settings, page_starts: PageStarts | None) -> Answer:
     best = candidates[0].score if candidates else 0.0
-    if best < settings.answer.abstain_below:
+    if best < threshold(query.text, settings):
         return _abstain(query, candidates, passages, settings, page_starts)
-    chosen = pick(candidates, settings.answer.max_sentences, _floor(settings, best))
+    chosen = pick(candidates, settings.answer.max_sentences, _floor(query.text, settings, best))
     citations = [cite(i, c.passage, c.start, c.end, page_starts) for i, c in enumerate(chosen, start=1)]
     sentences = [AnswerSentence(normalize_ws(c.text), (i,)) for i, c in enumerate(chosen, start=1)]
     text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
@@ -139,13 +203,13 @@ def _plain(query: Query, candidates: Sequence[Candidate], passages: Sequence[Pas
 def _timeline(query: Query, candidates: Sequence[Candidate], passages: Sequence[Passage], settings: Settings, page_starts: PageStarts | None) -> Answer:
     per_doc = settings.answer.per_document_sentences
     best = candidates[0].score if candidates else 0.0
-    if best < settings.answer.abstain_below:
+    floor = threshold(query.text, settings)
+    if best < floor:
         return _abstain(query, candidates, passages, settings, page_starts)
     entries: list[TimelineEntry] = []
     citations: list[Citation] = []
     sentences: list[AnswerSentence] = []
     blocks: list[str] = []
-    floor = settings.answer.abstain_below
     for doc in query.window:
         mine = [c for c in candidates if c.passage.chunk.doc_id == doc.doc_id]
         chosen = pick(mine, per_doc, max(floor, (mine[0].score if mine else 0) * 0.6))

@@ -159,6 +159,11 @@ class LexicalIndex:
         n = len(self._ids)
         return math.log(1 + (n + 1) / (self._df.get(term, 0) + 0.5))
 
+    def seen(self, term: str) -> bool:
+        """Does any indexed chunk contain this BM25 term?"""
+        self._ensure()
+        return self._df.get(term, 0) > 0
+
     def chunk_ids(self) -> list[str]:
         self._ensure()
         return list(self._ids)

@@ -64,7 +64,8 @@ def chat_model(settings: LlmSettings) -> BaseChatModel:
             api_key=settings.api_key,
             timeout=settings.timeout_s,
             max_retries=0,  # a dead server should cost one timeout, not several
-            max_tokens=settings.max_tokens,
+            max_tokens=settings.max_tokens,  # sent as max_completion_tokens ...
+            extra_body={"max_tokens": settings.max_tokens},  # ... which llama.cpp's server ignores
             **common,
         )
     if settings.backend == "ollama":

@@ -254,6 +254,7 @@ def ask(question: str, settings: Settings | None = None, *, k: int | None = None
         mode=mode or settings.answer.mode,
         page_starts=parts.store.page_starts,
         idf=parts.lexical.idf,
+        seen=parts.lexical.seen,
         query_vector=vector,
     )
     result.timings["retrieve"] = t1 - t0

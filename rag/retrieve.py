@@ -28,6 +28,7 @@ class Query:
     filters: Filters
     timeframe: TimeFrame
     window: tuple[DocRecord, ...] = ()  # documents a timeline must cover, oldest first
+    years_unmatched: bool = False  # the question named years no document is dated in
 
     @property
     def ranking_text(self) -> str:
@@ -49,15 +50,22 @@ def plan(question: str, settings: RetrieveSettings, documents: Sequence[DocRecor
             raise QuestionError("since/until", f"since {filters.since} is after until {filters.until}")
         since, until = filters.since, filters.until  # the question's years clash: filters win
     merged = replace(filters, since=since, until=until)
+    if tf.bounded and documents and not any(merged.admits(d) for d in documents):
+        # No document is dated in the years asked about ("at its peak in 2013"): the years
+        # may name events, not documents, so search everything and let them rank instead.
+        merged = filters
+        tf = TimeFrame(change=tf.change)
+        return Query(question, k or settings.k, merged, tf, _window(documents, merged) if tf.change else (), years_unmatched=True)
     if tf.latest:
         candidates = [d for d in documents if merged.admits(d) and d.date]
         if candidates:
             newest = max(candidates, key=lambda d: d.date)
             merged = replace(merged, doc_ids=(newest.doc_id,))
-    window: tuple[DocRecord, ...] = ()
-    if tf.change:
-        window = tuple(sorted((d for d in documents if merged.admits(d)), key=lambda d: (d.date or "9999", d.doc_id)))
-    return Query(question, k or settings.k, merged, tf, window)
+    return Query(question, k or settings.k, merged, tf, _window(documents, merged) if tf.change else ())
+
+
+def _window(documents: Sequence[DocRecord], filters: Filters) -> tuple[DocRecord, ...]:
+    return tuple(sorted((d for d in documents if filters.admits(d)), key=lambda d: (d.date or "9999", d.doc_id)))
 
 
 def _tighter(a: int | None, b: int | None, pick: Callable[[int, int], int]) -> int | None:

@@ -48,3 +48,8 @@ def test_where_clause():
     assert Filters().where() is None
     assert Filters(since=2014).where() == {"year": {"$gte": 2014}}
     assert Filters(since=2014, kinds=("letter",)).where() == {"$and": [{"year": {"$gte": 2014}}, {"kind": {"$in": ["letter"]}}]}
+
+
+def test_years_no_document_is_dated_in_rank_instead_of_filtering():
+    q = plan("At its peak in 2013, what share of staff were agency workers?", RetrieveSettings(), DOCS, Filters())
+    assert q.years_unmatched and q.filters == Filters() and "2013" in q.ranking_text

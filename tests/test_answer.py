@@ -1,0 +1,86 @@
+"""The extractive answerer on hand-made passages: quotes only, cited, no repeats, timelines."""
+
+from rag.answer import answer, expects, pick, score_sentences, unknown_names
+from rag.records import Chunk, Passage
+from rag.retrieve import Query
+from rag.settings import load_settings
+from rag.store import DocRecord, Filters
+from rag.text import quotable_spans
+from rag.timeframe import TimeFrame
+
+
+def passage(doc_id, year, text, rank=1, dense=0.5, paragraphs=(), page=None):
+    chunk = Chunk(
+        chunk_id=f"{doc_id}-{rank}", doc_id=doc_id, title=f"Title {doc_id}", kind="letter", date=f"{year}-06-01",
+        year=year, text=text, start=100, end=100 + len(text), header="h", section="Findings", page=page,
+        page_end=page, paragraphs=paragraphs, sentences=tuple(quotable_spans(text)),
+    )
+    return Passage(chunk, 1.0 / rank, rank, dense)
+
+
+def record(doc_id, year):
+    return DocRecord(doc_id, f"Title {doc_id}", "letter", f"{year}-06-01", "", "h", 0, 1, "")
+
+
+SETTINGS = load_settings()
+PASSAGES = [
+    passage("a", 2014, "Caseloads have reduced to an average of 18. Morale has risen among staff.", 1, 0.6, (57,), 3),
+    passage("b", 2024, "Caseloads are manageable and workloads have started to reduce. Caseloads are manageable and workloads have started to reduce.", 2, 0.55),
+    passage("c", 2023, "Housing partners do not prioritise families.", 3, 0.2),
+]
+
+
+def test_every_sentence_is_a_verbatim_quote_with_a_marker():
+    a = answer(Query("How are caseloads?", 8, Filters(), TimeFrame()), PASSAGES, SETTINGS)
+    assert not a.abstained and a.sentences
+    for s, c in zip(a.sentences, a.citations):
+        assert s.citations == (c.number,) and f"[{c.number}]" in a.text
+        assert c.quote in c.passage_text and s.text == c.quote
+    assert a.citations[0].paragraph == "57" and a.citations[0].page == 3 and a.citations[0].start >= 100
+
+
+def test_sentences_are_not_repeated():
+    chosen = pick(score_sentences("caseloads manageable", PASSAGES, lambda t: 1.0), 5, 0.0)
+    texts = [c.text for c in chosen]
+    assert len(texts) == len(set(texts))
+
+
+def test_sentences_are_ranked_by_how_well_they_answer_not_by_passage_rank():
+    ranked = score_sentences("housing partners prioritise families", PASSAGES, lambda t: 1.0)
+    assert ranked[0].passage.chunk.doc_id == "c"
+
+
+def test_timeline_is_oldest_first_and_names_silent_documents():
+    window = (record("old", 2010), record("a", 2014), record("b", 2024))
+    q = Query("How have caseloads changed since 2010?", 8, Filters(since=2010), TimeFrame(2010, None, True), window)
+    a = answer(q, PASSAGES[:2], SETTINGS)
+    assert [e.doc_id for e in a.timeline] == ["old", "a", "b"]
+    assert a.timeline[0].sentences == () and "The 2010 letter does not address this." in a.text
+    assert a.text.index("Caseloads have reduced") < a.text.index("Caseloads are manageable")
+    assert a.summary.startswith("Direction of travel: in 2014") and "[1]" in a.summary
+
+
+def test_weak_evidence_abstains_and_shows_nearest_matches():
+    a = answer(Query("What is the budget for school meals?", 8, Filters(), TimeFrame()), PASSAGES[2:], SETTINGS)
+    assert a.abstained and a.text.startswith("The documents don't say") and a.citations
+    assert a.to_dict()["abstained"] is True
+
+
+def test_numeric_questions_need_a_number_in_the_evidence():
+    assert expects("How many children were adopted?")[0] == "number"
+    assert expects("How much did the council spend on care?")[0] == "money"
+    assert expects("What did inspectors say about caseloads?") is None
+    a = answer(Query("How much did the council spend on housing families?", 8, Filters(), TimeFrame()), PASSAGES[2:], SETTINGS)
+    assert a.abstained
+
+
+def test_names_the_documents_never_use_mean_the_documents_cannot_answer():
+    seen = {"herefordshir", "council"}.__contains__
+    assert unknown_names("How many staff does Worcestershire County Council employ?", lambda t: t in {"council", "county"}) == ["Worcestershire"]
+    a = answer(Query("What did Shropshire say?", 8, Filters(), TimeFrame()), PASSAGES, SETTINGS, seen=seen)
+    assert a.abstained and "Shropshire" in a.notice
+
+
+def test_no_passages_abstains():
+    a = answer(Query("Anything?", 8, Filters(), TimeFrame()), [], SETTINGS)
+    assert a.abstained and a.citations == []

@@ -1,0 +1,76 @@
+"""The `rag` command as a user runs it, in a subprocess, on a small real corpus."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def rag(*args, env, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "rag.cli", *args], input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for name in ("2014-06-30-ofsted-report-help-protection-looked-after-lscb.txt", "2024-12-04-ofsted-letter-fifth-monitoring-visit.txt", "manifest.toml"):
+        shutil.copy(ROOT / "corpus" / name, corpus / name)
+    return {**os.environ, "RAG_INDEX_DIR": str(tmp / "index"), "RAG_CORPUS_DIR": str(corpus), "PYTHONPATH": str(ROOT)}
+
+
+def test_ingest_reports_each_file_and_fails_on_a_bad_one(env):
+    corpus = Path(env["RAG_CORPUS_DIR"])
+    (corpus / "scan.pdf").write_bytes(b"%PDF-1.4 broken")
+    out = rag("ingest", "--quiet", env=env)
+    assert out.returncode == 1
+    assert "indexed   " in out.stdout and "2 indexed, 1 failed" in out.stdout
+    assert "scan.pdf" in out.stderr and "corrupt PDF" in out.stderr
+    (corpus / "scan.pdf").unlink()
+    again = rag("ingest", "--quiet", env=env)
+    assert again.returncode == 0 and "2 unchanged" in again.stdout and "0 chunks embedded" in again.stdout
+
+
+def test_docs_lists_what_is_indexed(env):
+    rag("ingest", "--quiet", env=env)
+    out = rag("docs", env=env)
+    assert out.returncode == 0 and "2014-06-30" in out.stdout and "2024-12-04" in out.stdout
+
+
+def test_ask_json_has_the_documented_shape(env):
+    rag("ingest", "--quiet", env=env)
+    out = rag("ask", "What did inspectors say about caseloads in 2014?", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    answer = json.loads(out.stdout)
+    assert {"text", "abstained", "citations", "passages", "mode", "settings_hash", "timings"} <= set(answer)
+    p = answer["passages"][0]
+    assert {"text", "score", "doc_id", "title", "kind", "date", "page", "paragraph"} <= set(p)
+    assert all(c["date"].startswith("2014") for c in answer["citations"])
+
+
+def test_ask_passages_prints_ranked_passages(env):
+    out = rag("ask", "Get Safe team", "--passages", "-k", "3", env=env)
+    assert out.returncode == 0 and out.stdout.startswith("[1] ")
+
+
+def test_ask_batch_reads_stdin_and_writes_json_lines(env):
+    out = rag("ask", "-", env=env, stdin="How are caseloads?\n\n" + "x" * 5000 + "\nWhat is the Get Safe team?\n")
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 3
+    assert "error" in lines[1] and "question" in lines[1]["error"]
+    assert lines[2]["citations"] and out.returncode == 1
+
+
+def test_bad_arguments_get_one_clear_line(env):
+    out = rag("ask", "caseloads", "--since", "2030", "--until", "2010", env=env)
+    assert out.returncode == 2 and out.stderr.strip().startswith("error: since/until") and "Traceback" not in out.stderr
