@@ -98,7 +98,7 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"warning: {line}", file=sys.stderr)
     for f in report.files:
         print(f.line, file=sys.stderr if f.status == "failed" else sys.stdout)
-    counts = ", ".join(f"{report.count(s)} {s}" for s in ("indexed", "replaced", "unchanged", "removed", "failed") if report.count(s))
+    counts = ", ".join(f"{report.count(s)} {s}" for s in ("indexed", "replaced", "unchanged", "duplicate", "removed", "failed") if report.count(s))
     print(f"{counts or 'nothing to do'}; {report.embedded_chunks} chunks embedded")
     return EXIT_OK if report.ok else EXIT_FAILED
 

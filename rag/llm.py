@@ -45,6 +45,7 @@ from rag.verify import verify
 DEFAULT_URLS = {"openai": "http://127.0.0.1:8000/v1", "ollama": "http://127.0.0.1:11434"}
 LLAMACPP_CONTEXT = 4096  # tokens of context for in-process GGUF models
 NO_ANSWER = "the documents don't say"
+NO_ANSWER_NOTICE = "The model found no answer in the documents; showing the quoted answer instead."
 UNVERIFIED_NOTICE = "The model's answer could not be verified against the documents; showing the quoted answer instead."
 
 
@@ -248,9 +249,11 @@ def _stream(chat: BaseChatModel, messages: list[BaseMessage], settings: Settings
 
 
 def _unreachable(exc: Exception, settings: Settings) -> str:
-    where = settings.llm.base_url or DEFAULT_URLS.get(settings.llm.backend, settings.llm.backend)
+    backend = settings.llm.backend
+    where = str(settings.llm.gguf_path) if backend == "llamacpp" else settings.llm.base_url or DEFAULT_URLS.get(backend)
+    which = f" ({backend} at {where})" if where else ""
     detail = " ".join(str(exc).split())[:120] or type(exc).__name__
-    return f"The language model ({settings.llm.backend} at {where}) failed: {detail}; showing the quoted answer instead."
+    return f"The language model{which} failed: {detail}; showing the quoted answer instead."
 
 
 def _fall_back(fallback: Answer, notice: str, t0: float) -> Answer:
@@ -261,18 +264,21 @@ def _fall_back(fallback: Answer, notice: str, t0: float) -> Answer:
 def _finish(reply: str, query: Query, passages: Sequence[Passage], settings: Settings, fallback: Answer, page_starts: PageStarts | None, t0: float) -> Answer:
     """Verify the reply and map its citations to passages, or fall back."""
     sentences = check_reply(reply, passages)
-    if sentences and all(not s.citations for s in sentences) and NO_ANSWER in reply.lower().replace("’", "'"):
-        return _fall_back(fallback, "The model found no answer in the documents; showing the quoted answer instead.", t0)
     if not any(s.supported for s in sentences):
+        if NO_ANSWER in reply.lower().replace("’", "'"):
+            return _fall_back(fallback, NO_ANSWER_NOTICE, t0)
         return _fall_back(fallback, UNVERIFIED_NOTICE, t0)
     citations = _citations(sentences, passages, page_starts)
     unsupported = sum(1 for s in sentences if not s.supported)
-    notice = (
-        f"{unsupported} of {len(sentences)} sentences could not be verified against the cited documents "
-        "and are marked unverified."
-        if unsupported
-        else ""
-    )
+    notes = []
+    if unsupported:
+        notes.append(
+            f"{unsupported} of {len(sentences)} sentences could not be verified against the cited "
+            "documents and are marked unverified."
+        )
+    if fallback.abstained:
+        notes.append("No passage answered this question closely; read the cited passages before relying on it.")
+    notice = " ".join(notes)
     timings = dict(fallback.timings, llm=time.perf_counter() - t0)
     return Answer(
         question=query.text,

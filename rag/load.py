@@ -20,6 +20,7 @@ from rag.records import Page
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 PDF_SUFFIXES = {".pdf"}
+MAX_PDF_CHARS = 20_000_000  # extracted text; a real report is well under 1 MB
 SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
 
 
@@ -96,7 +97,7 @@ def decode_text(data: bytes, path: Path | str) -> tuple[str, list[str]]:
 def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000) -> list[Page]:
     """Pages of a PDF via pypdf, 1-based page numbers kept."""
     import pypdf
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -117,15 +118,26 @@ def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000) -> list[Page]
             raise DocumentError(path, "PDF has no pages")
         if count > max_pages:
             raise DocumentError(path, f"PDF has {count} pages, over the limit of {max_pages}")
-        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        pages = []
+        total = 0
+        for i, page in enumerate(reader.pages):
+            text = page.extract_text() or ""
+            total += len(text)
+            if total > MAX_PDF_CHARS:
+                raise DocumentError(path, f"PDF text exceeds {MAX_PDF_CHARS:,} characters by page {i + 1}: too large to index")
+            pages.append(Page(i + 1, text))
     except DocumentError:
         raise
+    except LimitReachedError as exc:
+        raise DocumentError(path, f"PDF refused: a stream decompresses past pypdf's safety limit ({exc})", help="a decompression bomb, or a PDF too large to index") from None
     except FileNotDecryptedError:
         raise DocumentError(path, "encrypted PDF: it needs a password", help="save an unprotected copy and ingest that") from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError) as exc:
         raise DocumentError(path, f"corrupt PDF: {type(exc).__name__}: {exc}".rstrip(": ")) from None
     except MemoryError:
         raise DocumentError(path, "PDF too large to read (memory exhausted)") from None
+    except PyPdfError as exc:
+        raise DocumentError(path, f"corrupt PDF: {type(exc).__name__}: {exc}") from None
     if sum(len(p.text.strip()) for p in pages) < 20:
         raise DocumentError(
             path,

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,7 +38,7 @@ class FileResult:
     """What ingest did with one file."""
 
     path: str
-    status: str  # indexed | replaced | unchanged | failed | removed
+    status: str  # indexed | replaced | unchanged | duplicate | failed | removed
     doc_id: str = ""
     chunks: int = 0
     message: str = ""
@@ -175,6 +176,10 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     probe = describe(path, data, "", entry)
     if previous and previous.content_hash == probe.content_hash:
         return FileResult(str(path), "unchanged", doc_id, previous.chunks)
+    file_hash = hashlib.sha256(data).hexdigest()
+    twin = next((d for d in catalog.values() if d.file_hash == file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
+    if twin is not None:
+        return FileResult(str(path), "duplicate", doc_id, message=f"same content as {twin.path} (indexed once, as '{twin.doc_id}')")
     pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages)
     report.warnings.extend(warnings)
     t1 = time.perf_counter()
@@ -191,12 +196,18 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     )
     chunks = [replace(c, sentence_vectors=pack(sv)) for c, sv in zip(chunks, sentence_vectors)]
     t4 = time.perf_counter()
-    parts.store.replace_document(cleaned, chunks, vectors, pages=sum(1 for p in pages if p.number is not None) or 0)
+    parts.store.replace_document(cleaned, chunks, vectors, pages=sum(1 for p in pages if p.number is not None) or 0, file_hash=file_hash)
+    catalog[doc_id] = _record_of(cleaned, len(chunks), file_hash)
     t5 = time.perf_counter()
     for key, value in zip(("read", "clean", "chunk", "embed", "write"), (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
         report.timings[key] += value
     report.embedded_chunks += len(chunks)
     return FileResult(str(path), "replaced" if previous else "indexed", doc_id, len(chunks))
+
+
+def _record_of(cleaned, chunks: int, file_hash: str) -> DocRecord:  # noqa: ANN001
+    d = cleaned.doc
+    return DocRecord(d.doc_id, d.title, d.kind, d.date.isoformat() if d.date else "", d.path, d.content_hash, 0, chunks, "", file_hash=file_hash)
 
 
 def _clean_question(question: str, settings: Settings) -> str:

@@ -44,6 +44,7 @@ class DocRecord:
     authority: str = ""
     source_note: str = ""
     provenance: str = "{}"
+    file_hash: str = ""
 
     @property
     def year(self) -> int:
@@ -172,7 +173,7 @@ class ChromaStore:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     # -- writing -------------------------------------------------------------------------
-    def replace_document(self, clean: CleanDoc, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], pages: int) -> None:
+    def replace_document(self, clean: CleanDoc, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], pages: int, file_hash: str = "") -> None:
         """Make the index hold exactly ``chunks`` for this document, then mark it complete."""
         self._open()
         doc = clean.doc
@@ -207,6 +208,7 @@ class ChromaStore:
             "source_note": doc.source_note,
             "provenance": json.dumps(doc.provenance, sort_keys=True),
             "page_starts": json.dumps(list(clean.page_starts)),
+            "file_hash": file_hash,
         }
         self._call("write", self._catalog.upsert, ids=[doc.doc_id], embeddings=[[0.0, 1.0]], documents=[clean.text], metadatas=[meta])
 
@@ -346,4 +348,5 @@ def _doc_record(m: dict[str, Any]) -> DocRecord:
         authority=m.get("authority", ""),
         source_note=m.get("source_note", ""),
         provenance=m.get("provenance", "{}"),
+        file_hash=m.get("file_hash", ""),
     )

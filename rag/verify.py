@@ -9,10 +9,12 @@ A sentence is supported when
   - it does not flip a negation: the cited sentence it matches best is negative exactly when
     the answer sentence is.
 
-Sentences of a passage that read as instructions to a model ("ignore previous instructions
-and say ...") are not evidence: a claim they alone support is unsupported. Word overlap
-cannot prove a paraphrase right, but it reliably catches invented facts, numbers and dates,
-which is what a reader needs flagged.
+A passage's origin as the prompt gave it (title, kind, date, page, paragraph, section) counts
+as evidence, so "the June 2014 report found ..." can be supported. Sentences of a passage
+that read as instructions to a model ("ignore previous instructions and say ...") are not
+evidence: a claim they alone support is unsupported. Word overlap cannot prove a paraphrase
+right, but it reliably catches invented facts, numbers and dates, which is what a reader
+needs flagged.
 
     >>> verify("Caseloads were high in 2014.", ["In 2014 caseloads were too high."])
     (True, '')
@@ -25,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.records import Passage
+from rag.records import Passage, format_date
 from rag.text import content_words, iter_numbers, sentence_spans, stem, words
 
 MIN_COVERAGE = 0.7
@@ -35,6 +37,7 @@ MONTHS = frozenset(
 )
 JUDGEMENTS = ("outstanding", "good", "requires improvement", "inadequate")
 NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without", "neither"})
+_LOCATION = re.compile(r"\b(pages?|p\.|paragraphs?|paras?\.?)\s*(\d{1,4})\b", re.I)
 _PER_CENT = re.compile(r"\s*\b(?:per ?cent|percent)\b", re.I)
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules)\b"
@@ -49,7 +52,7 @@ def verify(sentence: str, cited: Sequence[Passage | str], *, min_coverage: float
     passages (or passage texts) it cites; ``note`` says why when it is unsupported."""
     if not cited:
         return False, "no citation"
-    sentence = _PER_CENT.sub("%", sentence)
+    sentence = _PER_CENT.sub("%", _drop_locations(sentence, cited))
     evidence, instructions = _evidence(cited)
     ok, note = _check(sentence, evidence, min_coverage)
     if not ok and instructions and _check(sentence, evidence + instructions, min_coverage)[0]:
@@ -94,11 +97,39 @@ def _evidence(cited: Sequence[Passage | str]) -> tuple[list[str], list[str]]:
     evidence: list[str] = []
     instructions: list[str] = []
     for item in cited:
-        text = item.chunk.text if isinstance(item, Passage) else item
+        text = item if isinstance(item, str) else item.chunk.text
+        if isinstance(item, Passage):
+            evidence.append(_origin(item))
         for a, b in sentence_spans(text):
             part = _PER_CENT.sub("%", text[a:b])
             (instructions if _INSTRUCTION.search(part) else evidence).append(part)
     return evidence, instructions
+
+
+def _origin(passage: Passage) -> str:
+    """What the prompt told the model about where a passage comes from is evidence too:
+    'the June 2014 report says ... [1]' is supported by source 1's date. (Page and
+    paragraph numbers are not: see ``_drop_locations``.)"""
+    c = passage.chunk
+    return ". ".join(w for w in (c.title, c.kind, format_date(c.date), c.section) if w)
+
+
+def _drop_locations(sentence: str, cited: Sequence[Passage | str]) -> str:
+    """Remove 'page 12' / 'paragraph 57' where a cited passage is there: the location is
+    right, and its number must not count as support for a '12' elsewhere in the sentence."""
+    places: set[tuple[str, int]] = set()
+    for item in cited:
+        if isinstance(item, Passage):
+            c = item.chunk
+            if c.page is not None:
+                places.update(("page", n) for n in range(c.page, (c.page_end or c.page) + 1))
+            places.update(("paragraph", n) for n in c.paragraphs)
+
+    def keep(m: re.Match[str]) -> str:
+        kind = "paragraph" if m.group(1).lower().startswith("para") else "page"
+        return "" if (kind, int(m.group(2))) in places else m.group(0)
+
+    return _LOCATION.sub(keep, sentence)
 
 
 def _words(text: str) -> list[str]:

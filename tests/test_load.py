@@ -91,3 +91,54 @@ def test_utf16_text_with_bom_is_read(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(DocumentError, match="gone.txt: file not found"):
         read_document(tmp_path / "gone.txt")
+
+
+def test_a_pdf_with_too_many_pages_is_refused_quickly(tmp_path):
+    import time
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(3000):
+        writer.add_blank_page(width=10, height=10)
+    bomb = tmp_path / "bomb.pdf"
+    with bomb.open("wb") as f:
+        writer.write(f)
+    t0 = time.monotonic()
+    with pytest.raises(DocumentError, match="bomb.pdf: PDF has 3000 pages, over the limit of 2000"):
+        read_document(bomb, max_pages=2000)
+    assert time.monotonic() - t0 < 30
+
+
+def test_a_decompression_bomb_is_refused_in_bounded_time_and_memory(tmp_path):
+    import resource
+    import time
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(100, 100)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"), NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
+    stream = DecodedStreamObject()
+    stream.set_data(b"BT /F1 12 Tf (A) Tj ET\n" + b" " * 80_000_000)  # 80 MB that compress to ~80 kB
+    page[NameObject("/Contents")] = writer._add_object(stream.flate_encode(level=9))
+    bomb = tmp_path / "zip-bomb.pdf"
+    with bomb.open("wb") as f:
+        writer.write(f)
+    del stream, page, writer
+    assert bomb.stat().st_size < 200_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.monotonic()
+    with pytest.raises(DocumentError, match="zip-bomb.pdf: PDF refused: a stream decompresses past"):
+        read_document(bomb)
+    assert time.monotonic() - t0 < 30
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 400 * 1024  # KiB: under 400 MB more
+
+
+def test_very_long_lines_are_read(tmp_path):
+    p = tmp_path / "long.txt"
+    p.write_text("Caseloads are manageable. " * 40_000, encoding="utf-8")
+    pages, _ = read_document(p)
+    assert len(pages[0].text) > 1_000_000

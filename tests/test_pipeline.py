@@ -131,3 +131,27 @@ def test_documents_in_two_folders_with_the_same_id_are_refused(fake_parts, setti
     shutil.copy(settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt", other / "x.md")
     report = pipeline.ingest([other], settings=settings)
     assert report.count("indexed") == 1 and "already used" in report.failed[0].message
+
+
+def test_the_same_document_under_two_names_is_indexed_once(fake_parts, settings):
+    pipeline.ingest(settings=settings)
+    shutil.copy(settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt", settings.corpus_dir / "copy-of-news.txt")
+    report = pipeline.ingest(settings=settings)
+    dup = next(f for f in report.files if f.path.endswith("copy-of-news.txt"))
+    assert dup.status == "duplicate" and "same content as" in dup.message and report.ok
+    assert len(fake_parts(settings).store.documents()) == 5
+
+
+def test_a_file_that_vanishes_mid_ingest_is_reported(fake_parts, settings, monkeypatch):
+    victim = settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt"
+    real = pipeline._ingest_one
+
+    def vanish_first(path, *args):
+        if path == victim and victim.exists():
+            victim.unlink()
+        return real(path, *args)
+
+    monkeypatch.setattr(pipeline, "_ingest_one", vanish_first)
+    report = pipeline.ingest(settings=settings)
+    assert [f.message for f in report.failed] == ["file not found (moved or deleted while ingesting?)"]
+    assert report.count("indexed") == 4

@@ -83,6 +83,11 @@ class Handlers:
 
     def status(self) -> str:
         s = self.startup.status()
+        if s.ready:  # counted now: uploads change it
+            count = len(self.documents())
+            if not count:
+                return render.status_html("Ready, but the index is empty: add documents in the Library tab.")
+            return render.status_html(f"Ready: {count} document{'s' if count != 1 else ''} indexed.")
         return render.status_html(s.message, busy=not s.settled, failed=s.phase == "failed")
 
     def poll(self) -> tuple[Any, ...]:
@@ -113,7 +118,6 @@ class Handlers:
         try:
             answer = rag.ask(text, self.settings, since=year_or_none(since), until=year_or_none(until), kinds=list(kinds or ()), mode=mode or None)
         except RagError as exc:
-            gr.Warning(str(exc))
             history[-1] = {"role": "assistant", "content": render.error_html(str(exc))}
             yield history, gr.skip(), gr.skip(), gr.skip(), state, question
             return
@@ -207,7 +211,7 @@ class Handlers:
         """Library upload: per-file results, then the refreshed library and filters."""
         files = [f for f in (files or []) if f]
         if not files:
-            return (render.status_html("Choose one or more PDF, TXT or MD files first.", failed=True), [], gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+            return (render.status_html("Choose one or more PDF, TXT or MD files first.", failed=True), [], *[gr.skip()] * 7)
 
         def relay(i: int, n: int, name: str) -> None:
             progress(i / max(n, 1), desc=f"Indexing {name} ({min(i + 1, n)} of {n})" if i < n else "Finishing")
@@ -217,7 +221,7 @@ class Handlers:
             try:
                 results = add_uploads(files, self.settings, progress=relay)
             except RagError as exc:
-                return (render.status_html(str(exc), failed=True), [], gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+                return (render.status_html(str(exc), failed=True), [], *[gr.skip()] * 7)
         failed = [r for r in results if r.status == "failed"]
         added = len(results) - len(failed)
         summary = f"{added} of {len(results)} file{'s' if len(results) != 1 else ''} in the library."
@@ -229,4 +233,5 @@ class Handlers:
             self.library_rows(),
             *self.filter_updates(),
             gr.File(value=None),
+            self.status(),
         )

@@ -80,7 +80,11 @@ CSS = """
 .rag-doc h3 { margin: .2em 0; }
 .rag-doc-text { white-space: pre-wrap; max-height: 68vh; overflow-y: auto; border: 1px solid var(--border-color-primary);
   border-radius: 8px; padding: .8em 1em; line-height: 1.5; }
-#rag-sources-panel { max-height: 720px; overflow-y: auto; }
+#rag-sources-panel { max-height: 760px; overflow-y: auto; }
+.rag-h { margin: .2em 0; font-size: 1.35em; white-space: nowrap; }
+#rag-header > :first-child { flex-grow: 4 !important; }
+#rag-header { align-items: center; }
+#rag-library table *, #rag-upload-results table * { font-family: var(--font) !important; }
 """
 
 
@@ -96,8 +100,9 @@ def create_app(settings: Settings) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         demo.rag_handlers = h
         state = gr.State(new_state())
-        gr.Markdown(f"## {TITLE}")
-        status = gr.HTML(h.status(), elem_id="rag-status")
+        with gr.Row(elem_id="rag-header", equal_height=True):
+            gr.HTML(f'<h2 class="rag-h">{render.text_html(TITLE)}</h2>', scale=4)
+            status = gr.HTML(h.status(), elem_id="rag-status", scale=1)
         timer = gr.Timer(1.0)
 
         with gr.Tabs(selected="chat") as tabs:
@@ -107,7 +112,7 @@ def create_app(settings: Settings) -> gr.Blocks:
                         chatbot = gr.Chatbot(
                             label="Conversation",
                             elem_id="rag-chat",
-                            height=560,
+                            height=520,
                             latex_delimiters=[],
                             sanitize_html=True,
                             buttons=["copy", "copy_all"],  # no "share": it would upload the chat
@@ -115,7 +120,7 @@ def create_app(settings: Settings) -> gr.Blocks:
                             placeholder="Ask about the inspection documents. Every sentence of an answer is "
                             "quoted from them, with a [number] pointing to its source on the right.",
                         )
-                        with gr.Row():
+                        with gr.Row(equal_height=True):
                             question = gr.Textbox(
                                 show_label=False,
                                 placeholder=f"Type a question (up to {limit} characters) and press Enter",
@@ -124,7 +129,25 @@ def create_app(settings: Settings) -> gr.Blocks:
                                 autofocus=True,
                             )
                             ask_btn = gr.Button("Ask", variant="primary", scale=1, elem_id="rag-ask")
-                        examples = gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="Example questions")
+                        with gr.Row(equal_height=True, elem_id="rag-feedback"):
+                            comment = gr.Textbox(
+                                show_label=False,
+                                placeholder="Optional comment on the answer",
+                                lines=1,
+                                scale=4,
+                                elem_id="rag-comment",
+                            )
+                            up = gr.Button("Useful", size="sm", scale=0, min_width=90, elem_id="rag-up")
+                            down = gr.Button("Not useful", size="sm", scale=0, min_width=110, elem_id="rag-down")
+                            clear = gr.Button("New conversation", size="sm", scale=0, min_width=150)
+                        feedback_status = gr.HTML("", elem_id="rag-feedback-status")
+                        examples = gr.Examples(
+                            [[q] for q in EXAMPLES],
+                            inputs=[question],
+                            label="Example questions (click to ask)",
+                            elem_id="rag-examples",
+                            api_visibility="private",
+                        )
                         with gr.Accordion("Filters", open=False):
                             with gr.Row():
                                 since = gr.Dropdown([ANY_YEAR], value=ANY_YEAR, label="From year", allow_custom_value=True)
@@ -137,13 +160,6 @@ def create_app(settings: Settings) -> gr.Blocks:
                                 info="extractive quotes the documents only; llm writes an answer and checks it against them",
                                 visible=show_modes,
                             )
-                        with gr.Row():
-                            gr.Markdown("Was the last answer useful?")
-                            up = gr.Button("\U0001f44d Yes", size="sm", elem_id="rag-up")
-                            down = gr.Button("\U0001f44e No", size="sm", elem_id="rag-down")
-                            clear = gr.Button("New conversation", size="sm")
-                        comment = gr.Textbox(show_label=False, placeholder="Optional comment about the answer, then \U0001f44d or \U0001f44e", lines=1)
-                        feedback_status = gr.HTML("")
                         with gr.Accordion("Copy or download the answer as Markdown", open=False):
                             markdown = gr.Textbox(show_label=False, lines=10, buttons=["copy"], interactive=False, elem_id="rag-markdown")
                             download = gr.DownloadButton("Download answer (.md)", interactive=False, elem_id="rag-download")
@@ -161,7 +177,7 @@ def create_app(settings: Settings) -> gr.Blocks:
                     "by its content, indexed, and its result shown; a file that cannot be read changes nothing."
                 )
                 with gr.Row():
-                    files = gr.File(label="Files to add", file_count="multiple", elem_id="rag-upload", scale=3)
+                    files = gr.File(label="Files to add", file_count="multiple", elem_id="rag-upload", scale=3, height=150)
                     add_btn = gr.Button("Add to library", variant="primary", scale=1, elem_id="rag-add")
                 upload_status = gr.HTML("", label="Upload summary", elem_id="rag-upload-status")
                 upload_results = gr.Dataframe(headers=UPLOAD_HEADERS, interactive=False, wrap=True, label="Upload results", elem_id="rag-upload-results")
@@ -184,6 +200,7 @@ def create_app(settings: Settings) -> gr.Blocks:
         examples.load_input_event.then(h.chat, ask_inputs, ask_outputs, **ask_opts)
         chatbot.select(h.select_message, [state], [sources, markdown, download, state], api_visibility="private")
         clear.click(h.clear, None, ask_outputs, api_visibility="private")
+        chatbot.clear(h.clear, None, ask_outputs, api_visibility="private")  # its own bin icon
 
         sources.click(h.open_source, [state], [viewer, tabs, picker], api_visibility="private").then(None, js=SCROLL_TO_QUOTE_JS)
         picker.input(h.document_view, [picker], [viewer], api_visibility="private")
@@ -197,7 +214,7 @@ def create_app(settings: Settings) -> gr.Blocks:
         add_btn.click(
             h.upload,
             [files],
-            [upload_status, upload_results, library, picker, since, until, kinds, files],
+            [upload_status, upload_results, library, picker, since, until, kinds, files, status],
             concurrency_limit=1,
             concurrency_id="ingest",
             api_name="upload",
