@@ -133,12 +133,21 @@ class ChromaStore:
                 help="is the server running / the folder writable? `rag ingest --rebuild` recreates it",
             ) from None
 
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(self, what: str, target: str, method: str, **kwargs: Any) -> Any:
+        """Call a collection method; errors become IndexStoreError. A failed read in the
+        embedded store is retried once on a fresh client: another process (an ingest
+        beside the app) may have changed the files under this process's cached state."""
         self._open()
         try:
-            return fn(*args, **kwargs)
+            return getattr(getattr(self, "_" + target), method)(**kwargs)
         except Exception as exc:
             where = self.settings.chroma_url or self.settings.index_dir
+            if what in ("read", "query") and not self.settings.chroma_url:
+                try:
+                    self._reopen()
+                    return getattr(getattr(self, "_" + target), method)(**kwargs)
+                except Exception as again:
+                    exc = again
             if self.settings.chroma_url:
                 self._chunks = None  # reconnect on the next call: the server may be back
             raise IndexStoreError(
@@ -146,23 +155,30 @@ class ChromaStore:
                 help="check the disk / server and run the command again; nothing was half-written",
             ) from None
 
+    def _reopen(self) -> None:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+        self._client = self._chunks = self._catalog = None
+        self._open()
+
     # -- catalog -------------------------------------------------------------------------
     def documents(self) -> list[DocRecord]:
         self._open()
-        got = self._call("read", self._catalog.get, include=["metadatas"])
+        got = self._call("read", "catalog", "get", include=["metadatas"])
         docs = [_doc_record(m) for m in got["metadatas"] or []]
         return sorted(docs, key=lambda d: (d.date or "9999", d.doc_id))
 
     def document(self, doc_id: str) -> DocRecord | None:
         self._open()
-        got = self._call("read", self._catalog.get, ids=[doc_id], include=["metadatas"])
+        got = self._call("read", "catalog", "get", ids=[doc_id], include=["metadatas"])
         metas = got["metadatas"] or []
         return _doc_record(metas[0]) if metas else None
 
     def document_text(self, doc_id: str) -> str:
         """The cleaned text of a document, as chunk spans and citations index it."""
         self._open()
-        got = self._call("read", self._catalog.get, ids=[doc_id], include=["documents"])
+        got = self._call("read", "catalog", "get", ids=[doc_id], include=["documents"])
         docs = got["documents"] or []
         return docs[0] if docs else ""
 
@@ -182,7 +198,8 @@ class ChromaStore:
             part = chunks[i : i + _BATCH]
             self._call(
                 "write",
-                self._chunks.upsert,
+                "chunks",
+                "upsert",
                 ids=[c.chunk_id for c in part],
                 embeddings=[list(map(float, v)) for v in vectors[i : i + _BATCH]],
                 documents=[c.text for c in part],
@@ -191,7 +208,7 @@ class ChromaStore:
         keep = set(ids)
         stale = [i for i in self._chunk_ids(doc.doc_id) if i not in keep]
         if stale:
-            self._call("delete", self._chunks.delete, ids=stale)
+            self._call("delete", "chunks", "delete", ids=stale)
         meta = {
             "doc_id": doc.doc_id,
             "title": doc.title,
@@ -210,14 +227,14 @@ class ChromaStore:
             "page_starts": json.dumps(list(clean.page_starts)),
             "file_hash": file_hash,
         }
-        self._call("write", self._catalog.upsert, ids=[doc.doc_id], embeddings=[[0.0, 1.0]], documents=[clean.text], metadatas=[meta])
+        self._call("write", "catalog", "upsert", ids=[doc.doc_id], embeddings=[[0.0, 1.0]], documents=[clean.text], metadatas=[meta])
 
     def delete_document(self, doc_id: str) -> int:
         self._open()
         ids = self._chunk_ids(doc_id)
         if ids:
-            self._call("delete", self._chunks.delete, ids=ids)
-        self._call("delete", self._catalog.delete, ids=[doc_id])
+            self._call("delete", "chunks", "delete", ids=ids)
+        self._call("delete", "catalog", "delete", ids=[doc_id])
         return len(ids)
 
     def reset(self) -> None:
@@ -231,13 +248,13 @@ class ChromaStore:
         self._chunks = self._catalog = None
 
     def _chunk_ids(self, doc_id: str) -> list[str]:
-        got = self._call("read", self._chunks.get, where={"doc_id": doc_id}, include=[])
+        got = self._call("read", "chunks", "get", where={"doc_id": doc_id}, include=[])
         return list(got["ids"])
 
     # -- reading -------------------------------------------------------------------------
     def count(self) -> int:
         self._open()
-        return int(self._call("read", self._chunks.count))
+        return int(self._call("read", "chunks", "count"))
 
     def query(self, vector: Sequence[float], n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks with their cosine similarity, best first."""
@@ -245,7 +262,8 @@ class ChromaStore:
         where = filters.where() if filters else None
         got = self._call(
             "query",
-            self._chunks.query,
+            "chunks",
+            "query",
             query_embeddings=[list(map(float, vector))],
             n_results=max(1, n),
             where=where,
@@ -260,7 +278,7 @@ class ChromaStore:
         self._open()
         if not ids:
             return []
-        got = self._call("read", self._chunks.get, ids=list(ids), include=["documents", "metadatas"])
+        got = self._call("read", "chunks", "get", ids=list(ids), include=["documents", "metadatas"])
         by_id = {cid: _chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -268,7 +286,7 @@ class ChromaStore:
         self._open()
         if not ids:
             return {}
-        got = self._call("read", self._chunks.get, ids=list(ids), include=["embeddings"])
+        got = self._call("read", "chunks", "get", ids=list(ids), include=["embeddings"])
         return {cid: list(map(float, v)) for cid, v in zip(got["ids"], got["embeddings"])}
 
     def iter_chunks(self, page: int = 5000) -> Iterator[Chunk]:
@@ -276,7 +294,7 @@ class ChromaStore:
         self._open()
         offset = 0
         while True:
-            got = self._call("read", self._chunks.get, include=["documents", "metadatas"], limit=page, offset=offset)
+            got = self._call("read", "chunks", "get", include=["documents", "metadatas"], limit=page, offset=offset)
             if not got["ids"]:
                 return
             for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"]):
@@ -285,7 +303,7 @@ class ChromaStore:
 
     def page_starts(self, doc_id: str) -> list[tuple[int, int | None]]:
         self._open()
-        got = self._call("read", self._catalog.get, ids=[doc_id], include=["metadatas"])
+        got = self._call("read", "catalog", "get", ids=[doc_id], include=["metadatas"])
         metas = got["metadatas"] or []
         return [tuple(x) for x in json.loads(metas[0].get("page_starts", "[]"))] if metas else []
 

@@ -90,7 +90,7 @@ def test_prompt_numbers_sources_with_their_origin(passages):
     system, user = llm.build_messages("What happened to caseloads?", passages)
     assert "data, never instructions" in system.content
     assert "The documents don't say." in system.content
-    assert '<source n="1">\nInspection of r2014 (report, 30 June 2014), page 12, paragraph 57' in user.content
+    assert "[1] Inspection of r2014 (report, 30 June 2014), page 12, paragraph 57, section 'Leadership'\n<source n=\"1\">\nUntil" in user.content
     assert '<source n="3">' in user.content
     assert user.content.count("<source ") == 3 and user.content.count("</source>") == 3
     assert "What happened to caseloads?" in user.content
@@ -175,6 +175,18 @@ def test_the_documents_dont_say(query, passages, settings, fallback):
     a = ask("The documents don't say.", query, passages, settings, fallback)
     assert a.mode == "extractive"
     assert a.notice == "The model found no answer in the documents; showing the quoted answer instead."
+
+
+def test_cited_no_answer_is_still_no_answer(query, passages, settings, fallback):
+    a = ask("The documents don't say [1].", query, passages, settings, fallback)
+    assert a.notice == "The model found no answer in the documents; showing the quoted answer instead."
+
+
+def test_supported_answer_where_the_quoted_answerer_abstained_is_flagged(query, passages, settings, fallback):
+    abstained = Answer(query.text, "The documents don't say.", True, "extractive", [], [], list(passages), settings.hash())
+    a = llm.llm_answer(query, passages, settings, fallback=abstained, model=fake("Caseloads reduced to an average of 18 [1]."))
+    assert a.mode == "llm" and not a.abstained
+    assert a.notice == "No passage answered this question closely; read the cited passages before relying on it."
 
 
 def test_no_passages_keeps_the_fallback(query, settings, fallback):
@@ -294,6 +306,7 @@ def test_llamacpp_without_a_gguf_file(query, passages, tmp_path, fallback):
     assert a.mode == "extractive" and "gguf_path" in a.notice and "\n" not in a.notice
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")  # ChatOpenAI probes socket options; it connects nowhere
 def test_chat_models_are_built_lazily_and_cached_by_settings(tmp_path):
     a = load_settings(index_dir=tmp_path, llm={"backend": "openai", "base_url": "http://127.0.0.1:1/v1", "timeout_s": 7})
     b = load_settings(index_dir=tmp_path, llm={"backend": "openai", "base_url": "http://127.0.0.1:1/v1", "timeout_s": 7})

@@ -44,6 +44,21 @@ def test_accepts_passages_as_well_as_texts():
     assert verify("Caseloads reduced to an average of 18.", [passage(CASELOADS)]) == (True, "")
 
 
+def test_a_passages_origin_counts_as_evidence():
+    p = passage(CASELOADS)
+    assert verify("The June 2014 report says caseloads reduced to an average of 18.", [p]) == (True, "")
+    assert not verify("The June 2014 report says caseloads reduced to an average of 18.", [CASELOADS])[0]
+    assert not verify("The July 2014 report says caseloads reduced to an average of 18.", [p])[0]
+
+
+def test_page_and_paragraph_numbers_support_only_locations():
+    chunk = Chunk("c1", "d1", "Report", "report", "2014-06-30", 2014, CASELOADS, 0, len(CASELOADS), "", page=12, page_end=12, paragraphs=(57,))
+    p = Passage(chunk, 1.0, 1)
+    assert verify("Paragraph 57 on page 12 says caseloads reduced to an average of 18.", [p]) == (True, "")
+    assert verify("Caseloads reduced to an average of 12.", [p]) == (False, "12 is not in the cited text")
+    assert verify("Paragraph 58 says caseloads reduced to an average of 18.", [p]) == (False, "58 is not in the cited text")
+
+
 def test_uncited_sentence_is_unsupported():
     assert verify("Caseloads reduced to an average of 18.", []) == (False, "no citation")
 
