@@ -148,8 +148,8 @@ def pick(candidates: Sequence[Candidate], n: int, floor: float) -> list[Candidat
 
 
 def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mode: str = "extractive", page_starts: PageStarts | None = None, idf: Idf | None = None, seen: Seen | None = None, query_vector: Sequence[float] | None = None) -> Answer:
-    """The answer to ``query`` from ``passages``; ``mode='llm'`` asks the configured LLM
-    and verifies it, falling back to this extractive answer.
+    """The answer to ``query`` from ``passages``: extractive, or with ``mode='llm'`` the
+    configured LLM's answer verified against them, falling back to the extractive one.
 
     ``idf`` weighs question terms, ``seen`` says whether the corpus uses a term at all
     (both from the BM25 index); ``query_vector`` is the embedded ``query.ranking_text``.

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from rag import answer as answer_stage
 from rag import chunk as chunk_stage
 from rag import clean as clean_stage
 from rag.embed import Embedder, pack
@@ -249,11 +250,34 @@ def search(question: str, settings: Settings | None = None, *, k: int | None = N
 
 def ask(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), mode: str | None = None) -> Answer:
     """An answer with citations: extractive (default) or LLM-written and verified."""
-    from rag import answer as answer_stage
-
     settings = settings or load_settings()
     t0 = time.perf_counter()
-    query = prepare(question, settings, k, make_filters(since, until, kinds, doc_ids))
+    _, _, result = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids), mode or settings.answer.mode)
+    result.timings["total"] = time.perf_counter() - t0
+    return result
+
+
+def ask_stream(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), mode: str | None = None) -> Iterator[str | Answer]:
+    """Like ``ask``, for a UI: in LLM mode yields the reply's text as it arrives, then the
+    verified Answer (always last); in extractive mode yields only the Answer."""
+    settings = settings or load_settings()
+    t0 = time.perf_counter()
+    query, passages, extractive = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids))
+    if (mode or settings.answer.mode) != "llm":
+        extractive.timings["total"] = time.perf_counter() - t0
+        yield extractive
+        return
+    from rag import llm
+
+    for part in llm.stream_llm_answer(query, passages, settings, fallback=extractive, page_starts=components(settings).store.page_starts):
+        if isinstance(part, Answer):
+            part.timings["total"] = time.perf_counter() - t0
+        yield part
+
+
+def _answered(question: str, settings: Settings, k: int | None, filters: Filters, mode: str = "extractive") -> tuple[Query, list[Passage], Answer]:
+    t0 = time.perf_counter()
+    query = prepare(question, settings, k, filters)
     parts = components(settings)
     vector = parts.embedder.encode_query(query.ranking_text)
     passages = parts.retriever.run(query, vector)
@@ -262,15 +286,14 @@ def ask(question: str, settings: Settings | None = None, *, k: int | None = None
         query,
         passages,
         settings,
-        mode=mode or settings.answer.mode,
+        mode=mode,
         page_starts=parts.store.page_starts,
         idf=parts.lexical.idf,
         seen=parts.lexical.seen,
         query_vector=vector,
     )
     result.timings["retrieve"] = t1 - t0
-    result.timings["total"] = time.perf_counter() - t0
-    return result
+    return query, passages, result
 
 
 def documents(settings: Settings | None = None) -> list[DocRecord]:

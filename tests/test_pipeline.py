@@ -155,3 +155,17 @@ def test_a_file_that_vanishes_mid_ingest_is_reported(fake_parts, settings, monke
     report = pipeline.ingest(settings=settings)
     assert [f.message for f in report.failed] == ["file not found (moved or deleted while ingesting?)"]
     assert report.count("indexed") == 4
+
+
+def test_ask_stream_ends_with_the_answer_and_falls_back_when_the_llm_is_away(fake_parts, settings):
+    from pytest_socket import socket_allow_hosts
+
+    from rag.records import Answer
+
+    socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
+    pipeline.ingest(settings=settings)
+    parts = list(pipeline.ask_stream("caseloads in 2014", settings))
+    assert len(parts) == 1 and isinstance(parts[0], Answer) and parts[0].mode == "extractive"
+    away = settings.model_copy(update={"llm": settings.llm.model_copy(update={"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "timeout_s": 2})})
+    parts = list(pipeline.ask_stream("caseloads in 2014", away, mode="llm"))
+    assert isinstance(parts[-1], Answer) and parts[-1].notice and parts[-1].citations
