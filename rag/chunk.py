@@ -34,7 +34,7 @@ class Block:
     start: int
     end: int
     text: str
-    kind: str  # heading | paragraph | numbered | bullet | table | signature
+    kind: str  # heading | paragraph | numbered | bullet | table | signature | addressee
     number: int | None = None
 
 
@@ -66,6 +66,10 @@ def blocks_of(text: str) -> list[Block]:
         elif _is_heading(body):
             kind = "heading"
         blocks.append(Block(m.start(), m.end(), body, kind, number))
+    # A letter's addressee (name and role) follows its date and precedes its subject line.
+    for before, block, after in zip(blocks, blocks[1:], blocks[2:]):
+        if DATE_LINE.match(before.text) and block.kind == "heading" and after.kind == "heading":
+            block.kind = "addressee"
     return blocks
 
 
@@ -99,10 +103,12 @@ def chunk(doc: CleanDoc, max_tokens: int, count_tokens: TokenCounter) -> list[Ch
     def flush() -> None:
         nonlocal spans, tokens, only_heading
         if spans:
-            chunks.append(_make(doc, spans[0][0], spans[-1][1], section, para, header_for(section)))
+            chunks.append(_make(doc, spans[0][0], spans[-1][1], section, para, header_for(section), named))
         spans, tokens, only_heading = [], 0, False
 
-    for block in blocks_of(text):
+    blocks = blocks_of(text)
+    named = [(b.start, b.end) for b in blocks if b.kind == "addressee"]
+    for block in blocks:
         if block.kind == "heading":
             flush()
             section, para = block.text.strip(), None
@@ -181,7 +187,7 @@ def _by_words(text: str, start: int, end: int, budget: int, count_tokens: TokenC
     return spans
 
 
-def _make(doc: CleanDoc, start: int, end: int, section: str, para: int | None, header: str) -> Chunk:
+def _make(doc: CleanDoc, start: int, end: int, section: str, para: int | None, header: str, named: list[tuple[int, int]] = ()) -> Chunk:
     d = doc.doc
     body = doc.text[start:end]
     paras = (para,) if para is not None else ()
@@ -203,5 +209,5 @@ def _make(doc: CleanDoc, start: int, end: int, section: str, para: int | None, h
         page=page,
         page_end=page_end,
         paragraphs=paras,
-        sentences=tuple(quotable_spans(body)),
+        sentences=tuple(sorted(set(quotable_spans(body)) | {(a - start, b - start) for a, b in named if start <= a and b <= end})),
     )

@@ -107,6 +107,11 @@ def _drop_letter_furniture(lines: list[str]) -> list[str]:
         keep_from = date if date is not None else dear
         head = [ln if ln.strip() == PAGE else "" for ln in lines[:keep_from]]
         addr = [ln if ln.strip() == PAGE else "" for ln in lines[keep_from + 1 : dear + 1]]
+        # Who the letter is to (name, role) is content; the postal address is not.
+        named = [i for i, ln in enumerate(lines[keep_from + 1 : dear]) if ln.strip() and ln.strip() != PAGE][:2]
+        to = [lines[keep_from + 1 + i].strip() for i in named]
+        if to and not any(_is_contact(t) or re.search(r"\d", t) for t in to):
+            addr = ["", " ".join(to), ""] + addr
         lines = head + ([lines[date]] if date is not None else []) + addr + lines[dear + 1 :]
     out = []
     for ln in lines:

@@ -12,6 +12,7 @@ cached by its configuration; the tokenizer alone (for chunk sizes) loads without
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from functools import lru_cache
@@ -82,23 +83,117 @@ def unpack(blob: bytes, dim: int = 384):  # -> np.ndarray (n, dim) float32
     return np.frombuffer(blob, dtype=np.int8).reshape(-1, dim).astype(np.float32) / 127.0
 
 
+class TorchBackend:
+    """sentence-transformers on PyTorch: the reference."""
+
+    def __init__(self, path: str, device: str) -> None:
+        _offline()
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        self.model = SentenceTransformer(path, device=device, local_files_only=True)
+
+    def token_embeddings(self, texts: list[str], batch_size: int) -> list[Any]:
+        out = self.model.encode(texts, batch_size=batch_size, output_value="token_embeddings", show_progress_bar=False, convert_to_numpy=False)
+        return [t.float().cpu().numpy() for t in out]
+
+
+class OnnxBackend:
+    """The same network exported once from the packaged weights (torch.onnx) and run by
+    ONNX Runtime, optionally with int8 weights: about 2-3x the torch throughput on 2 cores."""
+
+    def __init__(self, path: str, onnx_file: Path, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = _tokenizer(path)
+
+    def token_embeddings(self, texts: list[str], batch_size: int) -> list[Any]:
+        import numpy as np
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_str(self.tokenizer.to_str())
+        tok.enable_truncation(256)
+        tok.enable_padding()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # like lengths batch tighter
+        out: list[Any] = [None] * len(texts)
+        for i in range(0, len(order), batch_size):
+            idx = order[i : i + batch_size]
+            enc = tok.encode_batch([texts[j] for j in idx])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+            for row, j in enumerate(idx):
+                out[j] = hidden[row, : int(mask[row].sum())]
+        return out
+
+
+def export_onnx(path: str, folder: Path, int8: bool) -> Path:
+    """Export the local weights to ONNX (and int8) once; later calls reuse the file."""
+    target = folder / ("model-int8.onnx" if int8 else "model.onnx")
+    if target.is_file():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    fp32 = folder / "model.onnx"
+    if not fp32.is_file():
+        _offline()
+        import torch
+        from transformers import AutoModel
+
+        class LastHidden(torch.nn.Module):
+            def __init__(self, model: Any) -> None:
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+                return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+        model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        dummy = torch.ones(2, 16, dtype=torch.long)
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        tmp = folder / f".model-{os.getpid()}.onnx"
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                LastHidden(model), (dummy, dummy, torch.zeros_like(dummy)), str(tmp), input_names=names,
+                output_names=["last_hidden_state"], dynamic_axes={n: {0: "batch", 1: "seq"} for n in [*names, "last_hidden_state"]},
+                opset_version=17, dynamo=False,
+            )
+        tmp.replace(fp32)  # atomic: a concurrent process sees the whole file or none
+    if int8:
+        import logging
+
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        logging.getLogger().setLevel(logging.ERROR)
+        tmp = folder / f".model-int8-{os.getpid()}.onnx"
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        tmp.replace(target)
+    return target
+
+
 @lru_cache(maxsize=4)
-def _model(path: str, device: str, backend: str) -> Any:
-    _offline()
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-
-    kwargs: dict[str, Any] = {"device": device, "local_files_only": True}
-    if backend == "onnx":
-        kwargs["backend"] = "onnx"
-    return SentenceTransformer(path, **kwargs)
+def _backend(path: str, device: str, backend: str, cache_dir: str) -> Any:
+    if backend == "torch":
+        return TorchBackend(path, device)
+    folder = Path(cache_dir) / ("onnx-" + hashlib.sha256(path.encode()).hexdigest()[:10])
+    onnx_file = export_onnx(path, folder, int8=backend == "onnx-int8")
+    return OnnxBackend(path, onnx_file, threads=os.cpu_count() or 2)
 
 
 class Embedder:
-    """Turns texts into unit vectors. Cheap to build; the model loads on first encode."""
+    """Turns texts into unit vectors. Cheap to build; the model loads on first encode.
+
+    Every backend yields token vectors; a text's vector is their mean, normalised (the
+    model's own pooling), and a sentence's vector is the mean over its own tokens.
+    """
 
     def __init__(self, settings: EmbedSettings) -> None:
         self.settings = settings
@@ -109,55 +204,48 @@ class Embedder:
         return len(_tokenizer(str(self.path)).encode(text).ids)
 
     @property
-    def model(self) -> Any:
+    def backend(self) -> Any:
         with _MODEL_LOCK:
-            return _model(str(self.path), self.settings.device, self.settings.backend)
+            return _backend(str(self.path), self.settings.device, self.settings.backend, str(self.settings.cache_dir))
+
+    @property
+    def model(self) -> Any:
+        """The sentence-transformers model (torch backend), e.g. for raw-throughput benchmarks."""
+        b = self.backend
+        return b.model if isinstance(b, TorchBackend) else _backend(str(self.path), self.settings.device, "torch", "").model
 
     def warm_up(self) -> None:
-        self.model  # noqa: B018 - loading is the point
+        self.backend.token_embeddings(["warm up"], 1)
 
     def encode(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.settings.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-        return vectors.tolist()
+        return self.encode_with_spans(texts, [[] for _ in texts])[0]
 
     def encode_query(self, text: str) -> list[float]:
         return self.encode([text])[0]
 
     def encode_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[list[list[float]], list[list[list[float]]]]:
         """Vectors of the texts and, from the same forward pass, of character spans inside
-        them (each sentence pooled over its own tokens, in the context of its chunk).
-
-        The text vectors equal ``encode(texts)``: mean pooling over all tokens, normalised,
-        as all-MiniLM-L6-v2's own pooling does.
-        """
+        them (each sentence pooled over its own tokens, in the context of its chunk)."""
         import numpy as np
 
         if not texts:
             return [], []
-        token_vectors = self.model.encode(
-            texts, batch_size=self.settings.batch_size, output_value="token_embeddings",
-            show_progress_bar=False, convert_to_numpy=False,
-        )
+        token_vectors = self.backend.token_embeddings(list(texts), self.settings.batch_size)
         tok = _tokenizer(str(self.path))
         vectors: list[list[float]] = []
         span_vectors: list[list[list[float]]] = []
         for text, tv, text_spans in zip(texts, token_vectors, spans):
-            tv = tv.float().cpu().numpy()
             v = tv.mean(axis=0)
-            vectors.append((v / (np.linalg.norm(v) or 1.0)).tolist())
-            offsets = tok.encode(text).offsets[: len(tv)]
+            v = v / (np.linalg.norm(v) or 1.0)
+            vectors.append(v.tolist())
+            if not text_spans:
+                span_vectors.append([])
+                continue
+            offsets = np.array(tok.encode(text).offsets[: len(tv)])
             mine = []
             for a, b in text_spans:
-                rows = [i for i, (x, y) in enumerate(offsets) if y > x and x >= a and y <= b]
-                sv = tv[rows].mean(axis=0) if rows else v
+                rows = (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 0] >= a) & (offsets[:, 1] <= b)
+                sv = tv[rows].mean(axis=0) if rows.any() else v
                 mine.append((sv / (np.linalg.norm(sv) or 1.0)).tolist())
             span_vectors.append(mine)
         return vectors, span_vectors

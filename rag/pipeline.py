@@ -21,13 +21,13 @@ from rag import answer as answer_stage
 from rag import chunk as chunk_stage
 from rag import clean as clean_stage
 from rag.embed import Embedder, pack
-from rag.errors import DocumentError, QuestionError, RagError
+from rag.errors import DocumentError, IndexStoreError, QuestionError, RagError
 from rag.lexical import LexicalIndex
 from rag.load import SUPPORTED, read_document, sniff
 from rag.metadata import describe, load_manifest, slug
 from rag.records import Answer, Passage
 from rag.retrieve import Query, Retriever, plan
-from rag.settings import Settings, load_settings
+from rag.settings import ChunkSettings, EmbedSettings, Settings, load_settings
 from rag.store import ChromaStore, DocRecord, Filters
 
 Progress = Callable[[int, int, str], None]
@@ -78,14 +78,18 @@ class Components:
     retriever: Retriever
 
 
-@lru_cache(maxsize=8)
 def components(settings: Settings) -> Components:
-    """The heavy parts for these settings, built once; the model loads on first use."""
+    """The parts for these settings. The heavy ones (index, model, BM25) are built once per
+    index and model, whatever the answer or app settings; the model loads on first use."""
+    store, embedder, lexical = _index_parts(settings.index_dir, settings.chroma_url, settings.embed, settings.chunk)
+    return Components(store, embedder, lexical, Retriever(store, lexical, embedder.encode_query, settings.retrieve))
+
+
+@lru_cache(maxsize=8)
+def _index_parts(index_dir: Path, chroma_url: str | None, embed: EmbedSettings, chunk: ChunkSettings) -> tuple[ChromaStore, Embedder, LexicalIndex]:
+    settings = Settings(index_dir=index_dir, chroma_url=chroma_url, embed=embed, chunk=chunk)
     store = ChromaStore(settings)
-    embedder = Embedder(settings.embed)
-    lexical = LexicalIndex(store, settings.index_dir)
-    retriever = Retriever(store, lexical, embedder.encode_query, settings.retrieve)
-    return Components(store, embedder, lexical, retriever)
+    return store, Embedder(embed), LexicalIndex(store, index_dir)
 
 
 def _files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
@@ -238,7 +242,13 @@ def prepare(question: str, settings: Settings, k: int | None, filters: Filters) 
     if k is not None and not (isinstance(k, int) and 1 <= k <= 100):
         raise QuestionError("k", f"must be 1..100, got {k!r}")
     text = _clean_question(question, settings)
-    return plan(text, settings.retrieve, components(settings).store.documents(), filters, k)
+    documents = components(settings).store.documents()
+    if not documents:
+        raise IndexStoreError(
+            f"the index at {settings.chroma_url or settings.index_dir} is empty",
+            help="run `rag ingest` to index the corpus folder, or upload documents in the app",
+        )
+    return plan(text, settings.retrieve, documents, filters, k)
 
 
 def search(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> list[Passage]:

@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import SettingsError
 
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 
 class _Section(BaseModel):
@@ -37,8 +37,13 @@ class EmbedSettings(_Section):
     )
     batch_size: int = Field(64, ge=1, le=1024, description="Chunks per encode call.")
     device: str = Field("cpu", description="Torch device for the encoder.")
-    backend: Literal["torch", "onnx"] = Field(
-        "torch", description="sentence-transformers backend; onnx needs a local export."
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch",
+        description="torch (sentence-transformers), or ONNX Runtime on a local export of the "
+        "same weights (made on first use), fp32 or with int8 weights.",
+    )
+    cache_dir: Path = Field(
+        Path("index") / "models", description="Where exported ONNX models are kept."
     )
 
 

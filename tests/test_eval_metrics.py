@@ -224,3 +224,11 @@ def test_abstention_conveys_no_facts_even_with_nearest_matches():
     m = metrics.answer_metrics(question("change_over_time"), nearest)
     assert m["key_fact_recall"] == 0.0 and m["year_coverage"] == 0.0
     assert m["citation_accuracy"] is None and m["citation_support"] is None
+
+
+def test_gold_paragraph_located_in_other_retrieved_passages():
+    cite = citation(passage_text="60. Other words.", paragraph="60")
+    a = answer(citations=[cite], passages=[])
+    assert metrics.citation_accuracy(a, [GOLD]) == 1.0  # place unknown: document level
+    retrieved = [{"doc_id": "report-2014", "text": f"53. {QUOTE}", "paragraph": "53", "page": None}]
+    assert metrics.citation_accuracy(a, [GOLD], retrieved) == 0.0

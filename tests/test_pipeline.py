@@ -169,3 +169,15 @@ def test_ask_stream_ends_with_the_answer_and_falls_back_when_the_llm_is_away(fak
     away = settings.model_copy(update={"llm": settings.llm.model_copy(update={"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "timeout_s": 2})})
     parts = list(pipeline.ask_stream("caseloads in 2014", away, mode="llm"))
     assert isinstance(parts[-1], Answer) and parts[-1].notice and parts[-1].citations
+
+
+def test_asking_an_empty_index_says_to_ingest(fake_parts, settings):
+    from rag.errors import IndexStoreError
+
+    with pytest.raises(IndexStoreError, match="is empty .*rag ingest"):
+        pipeline.search("caseloads", settings)
+
+
+def test_answer_settings_do_not_reopen_the_index(settings):
+    other = settings.model_copy(update={"answer": settings.answer.model_copy(update={"abstain_below": 0.5})})
+    assert pipeline.components(settings).store is pipeline.components(other).store
