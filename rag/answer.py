@@ -69,6 +69,8 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf, query_
     weights = {t: idf(t) for t in terms}
     total = sum(weights.values()) or 1.0
     q = np.asarray(query_vector, dtype=np.float32) if query_vector is not None else None
+    question_terms = set(tokens(question))
+    shape = _wanted_shape(question)
     out = []
     for p in passages:
         section_terms = set(tokens(p.chunk.section))
@@ -81,7 +83,16 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf, query_
             got = sum(w if t in sentence_terms else (0.5 * w if t in section_terms else 0.0) for t, w in weights.items())
             coverage = got / total if terms else 0.0
             dense = float(sims[i]) if sims is not None else (p.dense or 0.0)
-            out.append(Candidate(p, a, b, (1 - DENSE_WEIGHT) * coverage + DENSE_WEIGHT * max(0.0, dense), coverage))
+            score = (1 - DENSE_WEIGHT) * coverage + DENSE_WEIGHT * max(0.0, dense)
+            # A sentence that only repeats the question ("This was the fifth monitoring
+            # visit") tells the reader nothing new; one of the shape asked for (a name for
+            # "who", a date for "when", a grade for "what judgement") likely answers it.
+            novelty = len(sentence_terms - question_terms) / max(1, len(sentence_terms))
+            if novelty < 0.4:
+                score *= 0.85
+            if shape is not None and shape.search(p.chunk.text[a:b]):
+                score += SHAPE_BONUS
+            out.append(Candidate(p, a, b, score, coverage))
     out.sort(key=lambda c: (-c.score, c.passage.rank, c.start))
     return out
 
@@ -126,6 +137,33 @@ def unknown_names(question: str, seen: Seen) -> list[str]:
     """Names in the question (capitalised words past the first) the documents never use."""
     names = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]{2,}|[A-Z]{2,})\b", question.strip())
     return [n for n in names if not any(seen(t) for t in tokens(n))]
+
+
+SHAPE_BONUS = 0.08
+_NOT_NAMES = (
+    "Herefordshire|Council|County|Ofsted|Children|Childrens|Services|Service|Education|Act|Board|Department|"
+    "Local|Authority|Safeguarding|Inspectors?|Majesty|Majesty's|His|Her|Director|Corporate|Interim|Chief|Executive|"
+    "Cabinet|Member|Government|Families|Commission|Team|Get|Safe|Multi|Agency|Hub|Framework|Common|Assessment|"
+    "Young|People|Lead|Plough|Lane|Offices|Hereford|Monitoring|Visit|The|This|These|Since|In|At|On|For|A|An|And"
+)
+_PERSON = re.compile(rf"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Coun)\.?\s+)?(?!(?:{_NOT_NAMES})\b)[A-Z][a-z]+\s+(?!(?:{_NOT_NAMES})\b)[A-Z][a-z]+\b")
+_WHEN = re.compile(
+    r"\b\d{1,2}(?:\s*(?:and|-|–)\s*\d{1,2})?\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\b|"
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+(?:\d{1,2}\b|(?:19|20)\d\d)"
+)
+_GRADE = re.compile(r"\b(outstanding|good|requires improvement|inadequate|adequate|performs poorly)\b", re.I)
+
+
+def _wanted_shape(question: str) -> re.Pattern[str] | None:
+    """What an answer to this question looks like, where the question says."""
+    q = question.strip().lower()
+    if re.match(r"(who|whom|whose)\b", q) or re.search(r"\b(which|what) (inspectors?|person|people|director|officer)\b", q):
+        return _PERSON
+    if re.match(r"when\b", q) or re.search(r"\b(what|which) (date|dates|day|month)\b|\bon what dates?\b", q):
+        return _WHEN
+    if re.search(r"\b(grade|judg(e)?ment|rating|rated|judged|verdict)\b", q):
+        return _GRADE
+    return None
 
 
 def _similar(a: str, b: str) -> bool:

@@ -111,15 +111,16 @@ class OnnxBackend:
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = _tokenizer(path)
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_str(_tokenizer(path).to_str())  # its own copy: padded
+        self.tokenizer.enable_truncation(256)
+        self.tokenizer.enable_padding()
 
     def token_embeddings(self, texts: list[str], batch_size: int) -> list[Any]:
         import numpy as np
-        from tokenizers import Tokenizer
 
-        tok = Tokenizer.from_str(self.tokenizer.to_str())
-        tok.enable_truncation(256)
-        tok.enable_padding()
+        tok = self.tokenizer
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # like lengths batch tighter
         out: list[Any] = [None] * len(texts)
         for i in range(0, len(order), batch_size):

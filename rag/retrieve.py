@@ -16,7 +16,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Chunk, Passage
 from rag.settings import RetrieveSettings
 from rag.store import ChromaStore, DocRecord, Filters
-from rag.timeframe import TimeFrame, read_timeframe, strip_time
+from rag.timeframe import TimeFrame, read_timeframe, strip_change_words, strip_time
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,11 @@ class Query:
 
     @property
     def ranking_text(self) -> str:
-        """What the rankings see: years already narrowed the search, so they are dropped."""
-        return strip_time(self.text) if self.timeframe.bounded else self.text
+        """What the rankings see: years already narrowed the search, and a timeline already
+        spans the window, so neither the years nor the words asking for change are kept
+        ("how has supervision changed?" is about supervision, not about change)."""
+        text = strip_time(self.text) if self.timeframe.bounded else self.text
+        return strip_change_words(text) if self.is_timeline else text
 
     @property
     def is_timeline(self) -> bool:

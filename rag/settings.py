@@ -38,9 +38,11 @@ class EmbedSettings(_Section):
     batch_size: int = Field(64, ge=1, le=1024, description="Chunks per encode call.")
     device: str = Field("cpu", description="Torch device for the encoder.")
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "torch",
-        description="torch (sentence-transformers), or ONNX Runtime on a local export of the "
-        "same weights (made on first use), fp32 or with int8 weights.",
+        "onnx",
+        description="onnx: ONNX Runtime on a local export of the packaged weights (made on "
+        "first use; same vectors as torch to 1e-6, about twice as fast on 2 cores); torch: "
+        "sentence-transformers on PyTorch; onnx-int8: int8 weights, faster, slightly different "
+        "vectors (see bench/results).",
     )
     cache_dir: Path = Field(
         Path("index") / "models", description="Where exported ONNX models are kept."

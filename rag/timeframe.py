@@ -59,6 +59,20 @@ def strip_time(question: str) -> str:
     return text or question
 
 
+_CHANGE_WORDS = re.compile(
+    r"\b(how\s+(has|have|did|do)|chang\w*|over time|over the years|evolv\w*|developed|develop|improved|"
+    r"deteriorated|worsened|got (better|worse)|compared?|comparison|trend\w*|since then|now)\b",
+    re.I,
+)
+
+
+def strip_change_words(question: str) -> str:
+    """'How has the quality of supervision changed?' -> 'the quality of supervision?'"""
+    text = re.sub(r"\s+", " ", _CHANGE_WORDS.sub(" ", question)).strip()
+    text = re.sub(r"\s+([?.!,])", r"\1", text).strip(" ,;:")
+    return text if len(text.split()) >= 1 and re.search(r"\w", text) else question
+
+
 def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
     since = until = None

@@ -21,7 +21,7 @@ def test_change_question_windows_every_document_in_range_oldest_first():
     q = plan("How has management oversight changed since 2014?", RetrieveSettings(), DOCS[::-1], Filters())
     assert [d.doc_id for d in q.window] == ["b2014", "c2023", "d2024"]
     assert q.filters.since == 2014 and q.is_timeline
-    assert q.ranking_text == "How has management oversight changed?"
+    assert q.ranking_text == "management oversight?"
 
 
 def test_year_question_filters_to_that_year():
