@@ -14,6 +14,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,22 @@ def query_tokens(text: str) -> list[str]:
     return [t for t in tokens(" ".join(w for w in words(text) if w not in QUESTION_NOISE))]
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """One consistent BM25 index and the chunk facts its filters need; swapped whole."""
+
+    version: str
+    bm25: Any
+    ids: list[str]
+    years: Any  # np.ndarray[int32]
+    kinds: Any  # np.ndarray[str]
+    doc_ids: Any  # np.ndarray[str]
+    df: dict[str, int]
+
+
 class LexicalIndex:
-    """BM25 search that follows the store's content version."""
+    """BM25 search that follows the store's content version. Thread-safe: searches read one
+    immutable snapshot while a rebuild makes the next one."""
 
     CHECK_EVERY_S = 2.0
 
@@ -47,47 +62,44 @@ class LexicalIndex:
         self.store = store
         self.cache_dir = cache_dir / "bm25"
         self._lock = threading.Lock()
-        self._version: str | None = None
+        self._snapshot: _Snapshot | None = None
         self._checked_at = 0.0
-        self._bm25: Any = None
-        self._ids: list[str] = []
-        self._years: Any = None
-        self._kinds: list[str] = []
-        self._doc_ids: list[str] = []
-        self._df: dict[str, int] = {}
 
     def invalidate(self) -> None:
         self._checked_at = 0.0
 
-    def _ensure(self) -> None:
-        now = time.monotonic()
-        if self._bm25 is not None and now - self._checked_at < self.CHECK_EVERY_S:
-            return
+    def _ensure(self) -> _Snapshot:
+        snap = self._snapshot
+        if snap is not None and time.monotonic() - self._checked_at < self.CHECK_EVERY_S:
+            return snap
         with self._lock:
             version = self.store.content_version()
+            snap = self._snapshot
+            if snap is None or snap.version != version:
+                folder = self.cache_dir / f"{self.store.name}-{version}"
+                snap = self._load(folder, version) or self._build(folder, version)
+                self._snapshot = snap
             self._checked_at = time.monotonic()
-            if version == self._version:
-                return
-            folder = self.cache_dir / f"{self.store.name}-{version}"
-            if not self._load(folder):
-                self._build(folder)
-            self._version = version
+            return snap
 
-    def _build(self, folder: Path) -> None:
+    def _build(self, folder: Path, version: str) -> _Snapshot:
         import bm25s
         import numpy as np
 
         chunks = list(self.store.iter_chunks())
-        self._ids = [c.chunk_id for c in chunks]
-        self._years = np.array([c.year for c in chunks], dtype=np.int32)
-        self._kinds = [c.kind for c in chunks]
-        self._doc_ids = [c.doc_id for c in chunks]
         corpus = [tokens(f"{c.section} {c.text}") or ["∅"] for c in chunks]
-        self._df = dict(Counter(t for doc in corpus for t in set(doc)))
         bm25 = bm25s.BM25()
         if corpus:
             bm25.index(corpus, show_progress=False)
-        self._bm25 = bm25
+        snap = _Snapshot(
+            version,
+            bm25,
+            [c.chunk_id for c in chunks],
+            np.array([c.year for c in chunks], dtype=np.int32),
+            np.array([c.kind for c in chunks], dtype=str),
+            np.array([c.doc_id for c in chunks], dtype=str),
+            dict(Counter(t for doc in corpus for t in set(doc))),
+        )
         try:
             if folder.parent.exists():
                 for old in folder.parent.glob(f"{self.store.name}-*"):
@@ -95,78 +107,74 @@ class LexicalIndex:
             folder.mkdir(parents=True, exist_ok=True)
             if corpus:
                 bm25.save(str(folder))
-            (folder / "chunks.json").write_text(
-                json.dumps({"ids": self._ids, "years": self._years.tolist(), "kinds": self._kinds, "doc_ids": self._doc_ids, "df": self._df})
-            )
+            (folder / "chunks.json").write_text(json.dumps({
+                "ids": snap.ids, "years": snap.years.tolist(), "kinds": snap.kinds.tolist(),
+                "doc_ids": snap.doc_ids.tolist(), "df": snap.df,
+            }))
         except OSError:
             pass  # a read-only cache only costs a rebuild next start
+        return snap
 
-    def _load(self, folder: Path) -> bool:
+    def _load(self, folder: Path, version: str) -> _Snapshot | None:
         import bm25s
         import numpy as np
 
         meta = folder / "chunks.json"
         if not meta.is_file():
-            return False
+            return None
         try:
             data = json.loads(meta.read_text())
-            self._bm25 = bm25s.BM25.load(str(folder)) if data["ids"] else bm25s.BM25()
+            bm25 = bm25s.BM25.load(str(folder)) if data["ids"] else bm25s.BM25()
         except Exception:
-            return False
-        self._ids = data["ids"]
-        self._years = np.array(data["years"], dtype=np.int32)
-        self._kinds = data["kinds"]
-        self._doc_ids = data["doc_ids"]
-        self._df = data.get("df", {})
-        return True
+            return None
+        return _Snapshot(
+            version, bm25, data["ids"], np.array(data["years"], dtype=np.int32),
+            np.array(data["kinds"], dtype=str), np.array(data["doc_ids"], dtype=str), data.get("df", {}),
+        )
 
     def search(self, question: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first; only chunks the filters admit."""
         import numpy as np
 
-        self._ensure()
-        if not self._ids:
+        snap = self._ensure()
+        if not snap.ids:
             return []
-        vocab = self._bm25.vocab_dict
-        query = [t for t in query_tokens(question) if t in vocab]
+        query = [t for t in query_tokens(question) if t in snap.bm25.vocab_dict]
         if not query:
             return []
         mask = None
         if filters and (filters.since is not None or filters.until is not None or filters.kinds or filters.doc_ids):
-            mask = np.ones(len(self._ids), dtype=np.float32)
+            keep = np.ones(len(snap.ids), dtype=bool)
             if filters.since is not None:
-                mask *= self._years >= filters.since
+                keep &= snap.years >= filters.since
             if filters.until is not None:
-                mask *= self._years <= filters.until
+                keep &= snap.years <= filters.until
             if filters.kinds:
-                mask *= np.array([k in filters.kinds for k in self._kinds], dtype=np.float32)
+                keep &= np.isin(snap.kinds, list(filters.kinds))
             if filters.doc_ids:
-                wanted = set(filters.doc_ids)
-                mask *= np.array([d in wanted for d in self._doc_ids], dtype=np.float32)
-            if not mask.any():
+                keep &= np.isin(snap.doc_ids, list(filters.doc_ids))
+            if not keep.any():
                 return []
-        k = min(n, len(self._ids))
-        docs, scores = self._bm25.retrieve([query], k=k, weight_mask=mask, show_progress=False, n_threads=1)
-        out = []
-        for idx, score in zip(docs[0], scores[0]):
-            if score > 0 and (mask is None or mask[int(idx)] > 0):
-                out.append((self._ids[int(idx)], float(score)))
-        return out
+            mask = keep.astype(np.float32)
+        k = min(n, len(snap.ids))
+        docs, scores = snap.bm25.retrieve([query], k=k, weight_mask=mask, show_progress=False, n_threads=1)
+        return [
+            (snap.ids[int(i)], float(score))
+            for i, score in zip(docs[0], scores[0])
+            if score > 0 and (mask is None or mask[int(i)] > 0)
+        ]
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a BM25 term; an unseen term weighs most."""
-        self._ensure()
-        n = len(self._ids)
-        return math.log(1 + (n + 1) / (self._df.get(term, 0) + 0.5))
+        snap = self._ensure()
+        return math.log(1 + (len(snap.ids) + 1) / (snap.df.get(term, 0) + 0.5))
 
     def seen(self, term: str) -> bool:
         """Does any indexed chunk contain this BM25 term?"""
-        self._ensure()
-        return self._df.get(term, 0) > 0
+        return self._ensure().df.get(term, 0) > 0
 
     def chunk_ids(self) -> list[str]:
-        self._ensure()
-        return list(self._ids)
+        return list(self._ensure().ids)
 
 
 def chunk_tokens(chunk: Chunk) -> list[str]:

@@ -4,6 +4,7 @@ One app per module, launched on a free loopback port in a background thread, wit
 temporary index built from a copy of corpus/ by the app's own first-start build.
 """
 
+import re
 import shutil
 import socket
 import time
@@ -55,8 +56,14 @@ def make_corrupt_pdf(path: Path) -> Path:
     return path
 
 
-def start_app(tmp: Path):
-    """(demo, url, settings): the app on loopback, its index built and the model warm."""
+def start_app(tmp: Path, early: dict | None = None):
+    """(demo, url, settings): the app on loopback, its index built and the model warm.
+
+    ``early`` (if given) receives what the page and the startup status were the moment
+    the server first answered: the page must not wait for the index or the model.
+    """
+    from urllib.request import urlopen
+
     from rag.ui import create_app, serve
 
     corpus = shutil.copytree(ROOT / "corpus", tmp / "corpus")
@@ -69,6 +76,9 @@ def start_app(tmp: Path):
     demo = create_app(settings)
     url = serve(demo, settings, block=False, quiet=True)
     startup = demo.rag_handlers.startup
+    if early is not None:
+        with urlopen(url, timeout=30) as page:
+            early.update(http=page.status, phase=startup.status().phase, message=startup.status().message)
     assert startup.wait(600), "startup did not finish in 10 minutes"
     assert startup.status().ready, startup.status().message
     return demo, url, settings
@@ -77,9 +87,12 @@ def start_app(tmp: Path):
 # -- fixtures ----------------------------------------------------------------------------
 
 
+EARLY: dict = {}
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    demo, url, settings = start_app(tmp_path_factory.mktemp("app"))
+    demo, url, settings = start_app(tmp_path_factory.mktemp("app"), EARLY)
     yield url, settings
     demo.close()
 
@@ -103,6 +116,12 @@ def upload(client, *paths):
 
 def test_only_the_scripting_endpoints_are_public(client):
     assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/ask", "/documents", "/status", "/upload"}
+
+
+def test_page_is_served_before_the_index_and_model_are_ready(app):
+    assert EARLY["http"] == 200
+    assert EARLY["phase"] in ("starting", "building", "loading"), EARLY
+    assert EARLY["phase"] != "building" or EARLY["message"].startswith("Building the index")
 
 
 def test_status_is_ready_after_first_start_built_the_index(client):
@@ -132,8 +151,9 @@ def test_management_oversight_question_gives_a_cited_timeline(client):
 
 
 def test_filters_reach_the_pipeline(client):
-    result = client.predict(QUESTION, 2023, 2023, api_name="/ask")
-    assert all(c["date"].startswith("2023") for c in result["citations"])
+    result = client.predict(QUESTION, 2023, 2023, ["letter"], api_name="/ask")
+    assert result["citations"]
+    assert all(c["date"].startswith("2023") and c["kind"] == "letter" for c in result["citations"])
 
 
 def test_too_long_question_is_refused_with_the_limit(client, app):
@@ -165,8 +185,8 @@ def test_good_pdf_upload_is_indexed_and_answerable(client, app, tmp_path):
     docs = client.predict(api_name="/documents")
     [doc] = [d for d in docs if d["title"].startswith("Inspection of Testshire")]
     assert doc["kind"] == "report" and doc["date"] == "2025-03-03" and doc["pages"] == 1
-    stored = [p.name for p in app[1].uploads_dir.iterdir()]
-    assert len(stored) == 1 and stored[0].startswith("testshire-report-") and stored[0].endswith(".pdf")
+    stored = [p.name for p in app[1].uploads_dir.iterdir() if p.name.startswith("testshire-report-")]
+    assert len(stored) == 1 and re.fullmatch(r"testshire-report-[0-9a-f]{10}\.pdf", stored[0])
 
     answer = client.predict("What are the respite arrangements for young carers like?", api_name="/ask")
     assert not answer["abstained"]
@@ -187,8 +207,90 @@ def test_mixed_batch_adds_the_good_file_and_reports_the_bad(client, tmp_path):
     assert "1 of 2 files in the library" in summary
 
 
-def test_many_questions_at_once_queue_rather_than_fail(client, app):
-    jobs = [client.submit(QUESTION, api_name="/ask") for _ in range(app[1].app.concurrency + 3)]
+def burst(client, n):
+    jobs = [client.submit(QUESTION, api_name="/ask") for _ in range(n)]
     deadline = time.time() + 300
-    results = [job.result(timeout=max(1, deadline - time.time())) for job in jobs]
+    return [job.result(timeout=max(1, deadline - time.time())) for job in jobs]
+
+
+def test_many_questions_at_once_queue_rather_than_fail(client, app):
+    client.predict(QUESTION, api_name="/ask")  # BM25 is current: this tests queueing alone
+    results = burst(client, app[1].app.concurrency + 3)
     assert all(r["timeline"] for r in results)
+
+
+def test_questions_right_after_an_upload_do_not_fail(client, app, tmp_path):
+    note = tmp_path / "late-note.md"
+    note.write_text("# Late note\n\nManagement oversight of the duty team was reviewed again in 2025.\n")
+    upload(client, note)
+    results = burst(client, app[1].app.concurrency + 3)
+    assert all(r["timeline"] for r in results)
+
+
+def test_login_when_username_and_password_are_set(app):
+    from urllib.error import HTTPError
+    from urllib.request import urlopen
+
+    from gradio_client import Client
+
+    from rag.ui import create_app, serve
+
+    settings = app[1].model_copy(update={"app": app[1].app.model_copy(update={"username": "staff", "password": "s3cret", "port": free_port()})})
+    demo = create_app(settings)
+    url = serve(demo, settings, block=False, quiet=True)
+    try:
+        with pytest.raises(HTTPError) as refused:
+            urlopen(url + "gradio_api/info", timeout=30)
+        assert refused.value.code == 401
+        assert Client(url, auth=("staff", "s3cret"), verbose=False).predict(api_name="/status")
+    finally:
+        demo.close()
+
+
+def test_half_set_login_is_refused(app):
+    from rag.errors import SettingsError
+    from rag.ui import create_app, serve
+
+    settings = app[1].model_copy(update={"app": app[1].app.model_copy(update={"username": "staff"})})
+    with pytest.raises(SettingsError, match="username and app.password must be set together"):
+        serve(create_app(settings), settings, block=False)
+
+
+@pytest.mark.parametrize("backend, shown", [("none", False), ("openai", True)])
+def test_answer_mode_is_offered_only_with_an_llm(backend, shown):
+    import gradio as gr
+
+    from rag.ui import create_app
+
+    demo = create_app(Settings(llm={"backend": backend}))
+    [mode] = [b for b in demo.blocks.values() if isinstance(b, gr.Radio) and b.label == "Answer mode"]
+    assert mode.visible is shown
+
+
+def test_llm_answers_stream_then_are_replaced_by_the_checked_answer(monkeypatch, tmp_path):
+    """The chat handler with a stand-in for rag.pipeline.ask_stream (no LLM needed)."""
+    from types import SimpleNamespace
+
+    from rag.records import Answer, AnswerSentence
+    from rag.ui import handlers
+
+    final = Answer("q", "Checked. [1]", False, "llm", [AnswerSentence("Checked.", (1,), supported=False)], [], [], "h")
+
+    def fake_stream(question, settings, **kw):
+        assert kw["mode"] == "llm" and kw["since"] == 2014 and kw["until"] is None
+        yield from ["Partial <script>x</script> ", "reply"]
+        yield final
+
+    monkeypatch.setattr(handlers, "ask_stream", fake_stream)
+    monkeypatch.setattr(handlers, "STREAM_EVERY_S", 0.0)
+    h = handlers.Handlers(Settings(index_dir=tmp_path / "index"))
+    h.startup = SimpleNamespace(wait=lambda timeout=None: True)
+    steps = list(h.chat("Why?", [], "2014", "any", [], "llm", None))
+    chats = []
+    for step in h.chat("Why?", [], "2014", "any", [], "llm", None):
+        chats.append(step[0][-1]["content"])  # the handler redraws one history list in place
+    assert "Searching the documents" in chats[0]
+    streaming = [c for c in chats if "rag-streaming" in c]
+    assert streaming and "Partial &#60;script&#62;x&#60;/script&#62; reply" in streaming[-1]
+    assert "rag-unsupported" in chats[-1] and "rag-streaming" not in chats[-1]
+    assert steps[-1][4]["answers"][1] is final

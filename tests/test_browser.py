@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -145,6 +146,14 @@ def screenshot(driver, name):
         driver.save_screenshot(str(SCREENSHOTS / name))
 
 
+SCROLL_CHAT_TO_TOP = """
+for (let el = arguments[0]; el; el = el.parentElement) {
+  if (el.scrollHeight > el.clientHeight + 4 && getComputedStyle(el).overflowY !== 'visible') { el.scrollTop = 0; break; }
+}
+window.scrollTo(0, 0);
+"""
+
+
 def resource_urls(driver):
     return driver.execute_script(
         "return [location.href].concat(performance.getEntriesByType('resource').map(e => e.name))"
@@ -168,9 +177,10 @@ def test_question_gives_timeline_with_sources(browser):
     meta = first.find_element("css selector", ".rag-meta").text
     assert "report" in meta and "2014" in meta and "paragraph" in meta
     assert first.find_element("css selector", "mark").text.strip()
-    if SCREENSHOTS:  # show the answer from its first dated block
-        browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", answer)
-        browser.execute_script("window.scrollTo(0, 0)")
+    if SCREENSHOTS:  # show the conversation from the question down, once the chat's autoscroll is done
+        time.sleep(1)
+        browser.execute_script(SCROLL_CHAT_TO_TOP, answer)
+        time.sleep(0.5)
     screenshot(browser, "screenshot-chat.png")
 
 
@@ -191,7 +201,7 @@ def test_open_a_source_shows_the_document_at_the_quote(browser):
 
 def test_thumbs_up_with_comment_is_recorded(browser, app):
     find(browser, "#rag-chat")  # still on the chat
-    comment = find(browser, "textarea[placeholder^='Optional comment']")
+    comment = find(browser, "#rag-comment textarea")
     comment.send_keys("Clear timeline")
     find(browser, "#rag-up").click()
     wait_for_text(browser, "body", "feedback recorded with your comment")
@@ -199,6 +209,25 @@ def test_thumbs_up_with_comment_is_recorded(browser, app):
     record = json.loads(line)
     assert record["rating"] == "up" and record["comment"] == "Clear timeline"
     assert record["question"] == QUESTION and record["citations"] and record["settings_hash"]
+
+
+def test_example_question_is_asked_on_click(browser):
+    before = len(find_all(browser, "#rag-chat .rag-answer"))
+    [example] = [b for b in find_all(browser, "#rag-examples button") if "caseloads in 2014" in b.text]
+    example.click()
+    until(browser, lambda d: len(find_all(d, "#rag-chat .rag-answer")) > before, message="the example was not asked")
+    assert "What did inspectors say about caseloads in 2014?" in find_all(browser, "#rag-chat .rag-question")[-1].text
+    assert "18" in find_all(browser, "#rag-chat .rag-answer")[-1].text
+
+
+def test_dislike_icon_on_an_answer_is_recorded(browser, app):
+    path = app[1].app.feedback_path
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    [*_, dislike] = [b for b in find_all(browser, "#rag-chat button") if b.get_attribute("aria-label") == "Dislike"]
+    dislike.click()
+    until(browser, lambda d: len(path.read_text(encoding="utf-8").splitlines()) > lines, timeout=20)
+    record = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["rating"] == "down" and "caseloads in 2014" in record["question"]
 
 
 def test_too_long_question_shows_the_limit(browser, app):

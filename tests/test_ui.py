@@ -112,6 +112,12 @@ def test_chat_html_has_no_blank_lines():
 # -- what the answer looks like ---------------------------------------------------------
 
 
+def test_streaming_text_is_escaped_and_labelled():
+    out = render.streaming_html(f"Partial {XSS}\n\nmore")
+    assert "<script" not in out and "\n" not in out
+    assert "checked against the documents" in out
+
+
 def test_chat_html_shows_markers():
     out = render.chat_html(answer())
     assert 'class="rag-cite"' in out and "&#91;1&#93;" in out
@@ -302,3 +308,58 @@ def test_upload_size_is_checked_before_reading(tmp_path):
     [result] = add_uploads([big], settings)
     assert result.status == "failed" and "2.0 MB, over the 1 MB upload limit" in result.detail
 
+
+
+# -- startup -----------------------------------------------------------------------------
+
+
+def test_startup_builds_an_empty_index_with_progress_then_warms(monkeypatch, tmp_path):
+    import threading
+
+    import rag.pipeline
+    from rag.ui.startup import Startup
+
+    (tmp_path / "corpus").mkdir()
+    seen, docs = [], []
+    startup = Startup(Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index"), threading.Lock())
+
+    class Parts:
+        class embedder:
+            @staticmethod
+            def encode_query(text):
+                seen.append(("warm", startup.status().phase))
+
+    def fake_ingest(paths, settings, progress):
+        for i in range(3):
+            progress(i, 3, f"/c/file{i}.txt")
+            seen.append(startup.status().message)
+        docs.append("one")
+        return type("Report", (), {"failed": []})()
+
+    monkeypatch.setattr(rag.pipeline, "documents", lambda settings: list(docs))
+    monkeypatch.setattr(rag.pipeline, "ingest", fake_ingest)
+    monkeypatch.setattr(rag.pipeline, "components", lambda settings: Parts)
+    monkeypatch.setattr(rag.pipeline, "search", lambda *a, **k: [])
+    startup.start()
+    assert startup.wait(10)
+    assert seen[:2] == ["Building the index (first start): 0 of 3 files done…", "Building the index (first start): 1 of 3 files done…"]
+    assert ("warm", "loading") in seen
+    assert startup.status().ready and startup.status().message == "Ready: 1 document indexed."
+
+
+def test_startup_failure_is_reported_not_raised(monkeypatch, tmp_path):
+    import threading
+
+    import rag.pipeline
+    from rag.errors import IndexStoreError
+    from rag.ui.startup import Startup
+
+    def broken(settings):
+        raise IndexStoreError("cannot open the Chroma index at /x", help="is the folder writable?")
+
+    monkeypatch.setattr(rag.pipeline, "documents", broken)
+    startup = Startup(Settings(index_dir=tmp_path / "index"), threading.Lock())
+    startup.start()
+    assert startup.wait(10)
+    assert startup.status().phase == "failed"
+    assert startup.status().message == "Startup failed: cannot open the Chroma index at /x (is the folder writable?)"

@@ -27,7 +27,9 @@ class FeedbackError(RagError):
     """Feedback could not be recorded."""
 
 
-def feedback_record(answer: Answer, rating: str, comment: str = "", filters: dict[str, Any] | None = None) -> dict[str, Any]:
+def feedback_record(
+    answer: Answer, rating: str, comment: str = "", filters: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One feedback line: the rating and comment with the answer they are about."""
     if rating not in RATINGS:
         raise FeedbackError(f"rating must be one of {', '.join(RATINGS)}, got {rating!r}")

@@ -20,6 +20,7 @@ import gradio as gr
 
 import rag
 from rag.errors import QuestionError, RagError
+from rag.pipeline import ask_stream
 from rag.records import Answer, format_date
 from rag.settings import Settings
 from rag.ui import render
@@ -28,6 +29,7 @@ from rag.ui.startup import Startup
 from rag.ui.uploads import add_uploads
 
 ANY_YEAR = "any"
+STREAM_EVERY_S = 0.25  # how often a streaming answer is redrawn
 UPLOAD_HEADERS = ["File", "Result", "Detail"]
 
 
@@ -81,25 +83,41 @@ class Handlers:
             gr.CheckboxGroup(choices=kinds),
         )
 
+    def status_text(self) -> str:
+        s = self.startup.status()
+        if not s.ready:
+            return s.message
+        count = len(self.documents())  # counted now: uploads change it
+        if not count:
+            return "Ready, but the index is empty: add documents in the Library tab."
+        return f"Ready: {count} document{'s' if count != 1 else ''} indexed."
+
     def status(self) -> str:
         s = self.startup.status()
-        if s.ready:  # counted now: uploads change it
-            count = len(self.documents())
-            if not count:
-                return render.status_html("Ready, but the index is empty: add documents in the Library tab.")
-            return render.status_html(f"Ready: {count} document{'s' if count != 1 else ''} indexed.")
-        return render.status_html(s.message, busy=not s.settled, failed=s.phase == "failed")
+        return render.status_html(self.status_text(), busy=not s.settled, failed=s.phase == "failed")
 
     def poll(self) -> tuple[Any, ...]:
         """Timer tick: the startup status; when settled, fresh library and filters, timer off."""
         s = self.startup.status()
         if not s.settled:
-            return (self.status(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=True))
+            return (self.status(), *[gr.skip()] * 5, gr.Timer(active=True))
         return (self.status(), self.library_rows(), *self.filter_updates(), gr.Timer(active=False))
 
     # -- asking ------------------------------------------------------------------------
-    def chat(self, question: str, history: list[dict] | None, since: object, until: object, kinds: Sequence[str] | None, mode: str | None, state: dict | None) -> Iterator[tuple[Any, ...]]:
-        """Chat submit: echo the question, wait for startup if needed, then the answer."""
+    def chat(
+        self,
+        question: str,
+        history: list[dict] | None,
+        since: object,
+        until: object,
+        kinds: Sequence[str] | None,
+        mode: str | None,
+        state: dict | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Chat submit: echo the question, wait for startup if needed, then the answer.
+
+        Yields (chat, sources, Markdown, download, state, question box).
+        """
         history = list(history or [])
         state = state or new_state()
         text = (question or "").strip()
@@ -110,21 +128,44 @@ class Handlers:
         limit = self.settings.answer.max_question_chars
         shown = text if len(text) <= limit else text[:limit] + " …"
         history.append({"role": "user", "content": render.question_html(shown)})
-        history.append({"role": "assistant", "content": render.status_html("Searching the documents…", busy=True)})
+        history.append(_assistant(render.status_html("Searching the documents…", busy=True)))
         yield history, gr.skip(), gr.skip(), gr.skip(), state, ""
         while not self.startup.wait(0.5):
-            history[-1] = {"role": "assistant", "content": render.status_html(self.startup.status().message + " Your question will be answered next.", busy=True)}
+            waiting = self.startup.status().message + " Your question will be answered next."
+            history[-1] = _assistant(render.status_html(waiting, busy=True))
             yield history, gr.skip(), gr.skip(), gr.skip(), state, ""
+        answer: Answer | None = None
+        streamed, shown_at = "", 0.0
         try:
-            answer = rag.ask(text, self.settings, since=year_or_none(since), until=year_or_none(until), kinds=list(kinds or ()), mode=mode or None)
+            parts = ask_stream(
+                text,
+                self.settings,
+                since=year_or_none(since),
+                until=year_or_none(until),
+                kinds=list(kinds or ()),
+                mode=mode or None,
+            )
+            for part in parts:  # LLM mode: the reply as it arrives, then the checked Answer
+                if isinstance(part, Answer):
+                    answer = part
+                    break
+                streamed += part
+                if time.monotonic() - shown_at > STREAM_EVERY_S:
+                    shown_at = time.monotonic()
+                    history[-1] = _assistant(render.streaming_html(streamed))
+                    yield history, gr.skip(), gr.skip(), gr.skip(), state, ""
         except RagError as exc:
-            history[-1] = {"role": "assistant", "content": render.error_html(str(exc))}
+            history[-1] = _assistant(render.error_html(str(exc)))
+            yield history, gr.skip(), gr.skip(), gr.skip(), state, question
+            return
+        if answer is None:
+            history[-1] = _assistant(render.error_html("the answer stopped before it was complete; ask again"))
             yield history, gr.skip(), gr.skip(), gr.skip(), state, question
             return
         index = len(history) - 1
         state["answers"][index] = answer
         state["current"] = index
-        history[-1] = {"role": "assistant", "content": render.chat_html(answer)}
+        history[-1] = _assistant(render.chat_html(answer))
         yield (history, *self.answer_outputs(answer), state, "")
 
     def answer_outputs(self, answer: Answer) -> tuple[Any, Any, Any]:
@@ -162,11 +203,14 @@ class Handlers:
         if answer is None or not 1 <= number <= len(answer.citations):
             return gr.skip(), gr.skip(), gr.skip()
         c = answer.citations[number - 1]
-        return self.document_view(c.doc_id, c.start, c.end, c.quote), gr.Tabs(selected="document"), gr.Dropdown(value=c.doc_id)
+        view = self.document_view(c.doc_id, c.start, c.end, c.quote)
+        return view, gr.Tabs(selected="document"), gr.Dropdown(value=c.doc_id)
 
     def document_view(self, doc_id: str | None, start: int = 0, end: int = 0, quote: str = "") -> str:
+        """A whole document; with ``quote``, the cited place marked (checked against the text)."""
         if not doc_id:
-            return render.document_html("No document chosen", "", "Pick a document above, or open one from a source in the chat.")
+            hint = "Pick a document above, or open one from a source in the chat."
+            return render.document_html("No document chosen", "", hint)
         from rag.pipeline import components
 
         try:
@@ -176,45 +220,57 @@ class Handlers:
         except RagError as exc:
             return render.document_html("Cannot open the document", "", str(exc))
         if record is None:
-            return render.document_html("Document not found", "", f"'{doc_id}' is no longer in the index (removed or re-indexed under another name).")
-        meta = " · ".join(x for x in (record.kind, format_date(record.date) or "undated", f"{record.pages} pages" if record.pages else "") if x)
+            gone = f"'{doc_id}' is no longer in the index (removed, or re-indexed under another name)."
+            return render.document_html("Document not found", "", gone)
+        pages = f"{record.pages} pages" if record.pages else ""
+        meta = " · ".join(x for x in (record.kind, format_date(record.date) or "undated", pages) if x)
         span, note = render.cited_span(text, start, end, quote) if quote else (None, "")
         return render.document_html(record.title, meta, text, span, note)
 
     # -- feedback ----------------------------------------------------------------------
-    def _record(self, answer: Answer | None, rating: str, comment: str, since: object, until: object, kinds: Sequence[str] | None) -> str:
+    def _record(self, answer: Answer | None, rating: str, comment: str, filters: dict[str, Any]) -> tuple[str, bool]:
+        """(message to show, recorded?) for one rating."""
         if answer is None:
-            return render.status_html("Ask a question first: there is no answer to rate yet.", failed=True)
-        filters = {"since": since, "until": until, "kinds": list(kinds or ())}
+            return render.status_html("Ask a question first: there is no answer to rate yet.", failed=True), False
         try:
             append_feedback(self.settings.app.feedback_path, feedback_record(answer, rating, comment, filters))
         except RagError as exc:
-            return render.status_html(str(exc), failed=True)
-        return render.status_html("Thank you: feedback recorded" + (" with your comment." if comment.strip() else "."))
+            return render.status_html(str(exc), failed=True), False
+        thanks = "Thank you: feedback recorded" + (" with your comment." if comment.strip() else ".")
+        return render.status_html(thanks), True
 
-    def rate_current(self, rating: str, comment: str, state: dict | None, since: object, until: object, kinds: Sequence[str] | None) -> tuple[str, str]:
+    def rate_current(
+        self, rating: str, comment: str, state: dict | None, since: object, until: object, kinds: Sequence[str] | None
+    ) -> tuple[str, str]:
+        """The Useful / Not useful buttons: rate the answer whose sources are shown."""
         state = state or new_state()
-        result = self._record(state["answers"].get(state.get("current")), rating, comment or "", since, until, kinds)
-        return result, ("" if "recorded" in result else comment)
+        answer = state["answers"].get(state.get("current"))
+        message, ok = self._record(answer, rating, comment or "", _filters(since, until, kinds))
+        return message, "" if ok else comment
 
-    def rate_message(self, comment: str, state: dict | None, since: object, until: object, kinds: Sequence[str] | None, evt: gr.LikeData) -> tuple[str, str]:
-        state = state or new_state()
-        index = evt.index if isinstance(evt.index, int) else None
-        liked = evt.liked is True or evt.liked == "Like"
+    def rate_message(
+        self, comment: str, state: dict | None, since: object, until: object, kinds: Sequence[str] | None, evt: gr.LikeData
+    ) -> tuple[Any, Any]:
+        """The chat's own thumb icons: rate the answer in that message."""
         if evt.liked is None or evt.liked == "":  # the thumb was clicked again: rating withdrawn
             return gr.skip(), gr.skip()
-        result = self._record(state["answers"].get(index), "up" if liked else "down", comment or "", since, until, kinds)
-        return result, ("" if "recorded" in result else comment)
+        state = state or new_state()
+        answer = state["answers"].get(evt.index if isinstance(evt.index, int) else None)
+        rating = "up" if evt.liked is True or evt.liked == "Like" else "down"
+        message, ok = self._record(answer, rating, comment or "", _filters(since, until, kinds))
+        return message, "" if ok else comment
 
     # -- uploads -----------------------------------------------------------------------
     def upload(self, files: Sequence[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
         """Library upload: per-file results, then the refreshed library and filters."""
         files = [f for f in (files or []) if f]
         if not files:
-            return (render.status_html("Choose one or more PDF, TXT or MD files first.", failed=True), [], *[gr.skip()] * 7)
+            nothing = render.status_html("Choose one or more PDF, TXT or MD files first.", failed=True)
+            return (nothing, [], *[gr.skip()] * 7)
 
         def relay(i: int, n: int, name: str) -> None:
-            progress(i / max(n, 1), desc=f"Indexing {name} ({min(i + 1, n)} of {n})" if i < n else "Finishing")
+            desc = f"Indexing {name} ({i + 1} of {n})" if i < n else "Finishing"
+            progress(i / max(n, 1), desc=desc)
 
         progress(0, desc="Checking files")
         with self.ingest_lock:
@@ -235,3 +291,11 @@ class Handlers:
             gr.File(value=None),
             self.status(),
         )
+
+
+def _assistant(html: str) -> dict[str, str]:
+    return {"role": "assistant", "content": html}
+
+
+def _filters(since: object, until: object, kinds: Sequence[str] | None) -> dict[str, Any]:
+    return {"since": since, "until": until, "kinds": list(kinds or ())}

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from rag.cite import MARKER
-from rag.records import Answer, AnswerSentence, Citation, format_date
+from rag.records import Answer, AnswerSentence, Citation, TimelineEntry, format_date
 
 HIGHLIGHT_ID = "rag-here"
 UNSUPPORTED_NOTE = "not supported by the cited passages: check before relying on it"
@@ -70,6 +70,11 @@ def _paragraph(sentences: Iterable[AnswerSentence]) -> str:
     return "<p>" + " ".join(sentence_html(s) for s in sentences) + "</p>"
 
 
+def silent(entry: TimelineEntry) -> str:
+    """What a timeline says of a document with nothing on the question."""
+    return f"The {entry.date[:4] or 'undated'} {entry.kind} does not address this."
+
+
 def _when(date: str, kind: str) -> str:
     return " · ".join(x for x in (format_date(date) or "Undated", kind) if x)
 
@@ -99,8 +104,7 @@ def chat_html(answer: Answer) -> str:
             if entry.sentences:
                 parts.append(_paragraph(entry.sentences))
             else:
-                year = entry.date[:4] or "undated"
-                parts.append(f'<p class="rag-silent">The {inline_html(year)} {inline_html(entry.kind)} does not address this.</p>')
+                parts.append(f'<p class="rag-silent">{inline_html(silent(entry))}</p>')
             parts.append("</div>")
         if answer.summary:
             parts.append(f'<p class="rag-summary">{cited_html(answer.summary)}</p>')
@@ -112,6 +116,15 @@ def chat_html(answer: Answer) -> str:
         parts.append(f'<p class="rag-legend">&#9888; marks sentences {UNSUPPORTED_NOTE}.</p>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def streaming_html(text: str) -> str:
+    """An LLM answer still arriving: shown as plain text, not yet checked or cited."""
+    return (
+        '<div class="rag-answer rag-streaming"><p class="rag-notice rag-busy">Writing the answer; '
+        "each sentence is checked against the documents when it is done.</p>"
+        f"<p>{inline_html(text)}</p></div>"
+    )
 
 
 def question_html(question: str) -> str:
@@ -180,7 +193,10 @@ def source_html(c: Citation) -> str:
 def sources_html(answer: Answer | None) -> str:
     """The sources panel: each cited passage with its quote highlighted, and a way in."""
     if answer is None:
-        return '<div class="rag-sources rag-empty">Sources for the answer appear here: each quoted sentence, highlighted in its passage, with where it comes from.</div>'
+        return (
+            '<div class="rag-sources rag-empty">Sources for the answer appear here: each quoted sentence, '
+            "highlighted in its passage, with where it comes from.</div>"
+        )
     if not answer.citations:
         return '<div class="rag-sources rag-empty">No sources: nothing in the documents matched.</div>'
     head = "Nearest matches (these do not answer the question)" if answer.abstained else "Sources"
@@ -232,8 +248,7 @@ def answer_markdown(answer: Answer, generated: str = "") -> str:
     elif answer.timeline is not None:
         for e in answer.timeline:
             lines += [f"## {format_date(e.date) or 'Undated'} ({e.kind}): {e.title}", ""]
-            body = _md_sentences(e.sentences) if e.sentences else f"The {e.date[:4] or 'undated'} {e.kind} does not address this."
-            lines += [body, ""]
+            lines += [_md_sentences(e.sentences) if e.sentences else silent(e), ""]
         if answer.summary:
             lines += [answer.summary, ""]
     else:

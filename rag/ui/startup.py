@@ -76,10 +76,13 @@ class Startup:
                     log.warning("not indexed: %s", f.line)
             self._status = Status("loading", "Loading the language model…")
             components(self.settings).embedder.encode_query("warm up")
-            rag.search("warm up", self.settings, k=1)  # opens BM25 too
             count = len(rag.documents(self.settings))
-            note = "" if count else f": the index is empty, add documents in the Library tab or to {corpus}/"
-            self._status = Status("ready", f"Ready: {count} documents indexed{note}.")
+            if count:
+                rag.search("warm up", self.settings, k=1)  # builds or loads BM25 too
+                self._status = Status("ready", f"Ready: {count} document{'s' if count != 1 else ''} indexed.")
+            else:
+                empty = f"Ready, but the index is empty: add documents in the Library tab or to {corpus}/."
+                self._status = Status("ready", empty)
         except RagError as exc:
             self._status = Status("failed", f"Startup failed: {exc}")
             log.error("startup failed: %s", exc)
@@ -90,6 +93,5 @@ class Startup:
             self._done.set()
 
     def _progress(self, i: int, n: int, path: str) -> None:
-        name = path.rsplit("/", 1)[-1]
-        what = "finishing" if i >= n else f"indexing {name}"
-        self._status = Status("building", f"Building the index from the corpus (first start): {i} of {n} files, {what}…", i, n)
+        what = "finishing" if i >= n else f"{i} of {n} files done"
+        self._status = Status("building", f"Building the index (first start): {what}…", i, n)

@@ -69,9 +69,7 @@ def check(client_name: str, data: bytes, max_bytes: int) -> str:
     if not data:
         raise DocumentError(shown, "empty file (0 bytes)")
     if len(data) > max_bytes:
-        raise DocumentError(
-            shown, f"file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB upload limit"
-        )
+        raise _too_big(shown, len(data), max_bytes)
     if not data[:1024].lstrip().startswith(b"%PDF-") and Path(shown).suffix.lower() in PDF_SUFFIXES:
         raise DocumentError(shown, "not a PDF: the file is corrupt or misnamed (no %PDF header)")
     kind = sniff(data, shown)
@@ -96,11 +94,15 @@ def store(client_name: str, data: bytes, kind: str, uploads_dir: Path) -> tuple[
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise RagError(f"cannot store the upload in {folder}: {exc.strerror or exc}", help="check RAG_UPLOADS_DIR is writable") from None
+        raise RagError(
+            f"cannot store the upload in {folder}: {exc.strerror or exc}", help="check RAG_UPLOADS_DIR is writable"
+        ) from None
     return target, True
 
 
-def add_uploads(files: Sequence[str | Path], settings: Settings, progress: Progress | None = None) -> list[UploadResult]:
+def add_uploads(
+    files: Sequence[str | Path], settings: Settings, progress: Progress | None = None
+) -> list[UploadResult]:
     """Check, store and ingest uploaded files (server-side temp paths); one result each.
 
     The display name is the temp file's base name (the client's name as the web server
@@ -116,7 +118,7 @@ def add_uploads(files: Sequence[str | Path], settings: Settings, progress: Progr
         try:
             size = Path(f).stat().st_size
             if size > max_bytes:  # before reading a huge file into memory
-                raise DocumentError(shown, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB upload limit")
+                raise _too_big(shown, size, max_bytes)
             data = Path(f).read_bytes()
             kind = check(shown, data, max_bytes)
             path, new = store(shown, data, kind, settings.uploads_dir)
@@ -157,6 +159,10 @@ def add_uploads(files: Sequence[str | Path], settings: Settings, progress: Progr
             warnings = [w.replace(fr.path, shown) for w in report.warnings if fr.path in w]
             results[i] = UploadResult(shown, fr.status, "; ".join([detail, *warnings]), fr.doc_id)
     return [results[i] for i in sorted(results)]
+
+
+def _too_big(shown: str, size: int, max_bytes: int) -> DocumentError:
+    return DocumentError(shown, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB upload limit")
 
 
 def _reason(exc: DocumentError) -> str:

@@ -27,7 +27,7 @@ TITLE = "Inspection documents: ask, with the inspectors' own words"
 EXAMPLES = [
     "How has management oversight changed since 2014?",
     "What did inspectors say about caseloads in 2014?",
-    "How good was information sharing between children's social care and the police in 2010?",
+    "How good was information sharing with the police in 2010?",
     "What did the fifth monitoring visit find about supervision?",
 ]
 
@@ -54,8 +54,13 @@ SCROLL_TO_QUOTE_JS = """
 
 CSS = """
 .rag-status { font-size: .95em; color: var(--body-text-color-subdued); padding: 2px 0; }
-.rag-status.rag-busy::before { content: '\\231B  '; }
+.rag-busy::before { content: ''; display: inline-block; width: .75em; height: .75em; margin-right: .45em;
+  vertical-align: -.05em; border: 2px solid currentColor; border-right-color: transparent; border-radius: 50%;
+  animation: rag-spin 1s linear infinite; }
+@keyframes rag-spin { to { transform: rotate(360deg); } }
 .rag-status.rag-failed, .rag-error { color: #b3261e; font-weight: 600; }
+#rag-upload-status .rag-status { color: var(--body-text-color); }
+#rag-upload-status .rag-status.rag-failed { color: #b3261e; }
 .rag-answer p { margin: .35em 0; }
 .rag-lead { font-weight: 600; }
 .rag-tl-block { border-left: 4px solid #1d70b8; padding: .1em 0 .1em .7em; margin: .7em 0; }
@@ -84,7 +89,7 @@ CSS = """
 .rag-h { margin: .2em 0; font-size: 1.35em; white-space: nowrap; }
 #rag-header > :first-child { flex-grow: 4 !important; }
 #rag-header { align-items: center; }
-#rag-library table *, #rag-upload-results table * { font-family: var(--font) !important; }
+#rag-library *, #rag-upload-results * { font-family: var(--font) !important; }
 """
 
 
@@ -150,21 +155,29 @@ def create_app(settings: Settings) -> gr.Blocks:
                         )
                         with gr.Accordion("Filters", open=False):
                             with gr.Row():
-                                since = gr.Dropdown([ANY_YEAR], value=ANY_YEAR, label="From year", allow_custom_value=True)
-                                until = gr.Dropdown([ANY_YEAR], value=ANY_YEAR, label="To year", allow_custom_value=True)
+                                year = dict(value=ANY_YEAR, allow_custom_value=True)
+                                since = gr.Dropdown([ANY_YEAR], label="From year", **year)
+                                until = gr.Dropdown([ANY_YEAR], label="To year", **year)
                             kinds = gr.CheckboxGroup([], label="Document kinds (none ticked: all)")
                             mode = gr.Radio(
                                 ["extractive", "llm"],
                                 value=settings.answer.mode,
                                 label="Answer mode",
-                                info="extractive quotes the documents only; llm writes an answer and checks it against them",
+                                info="extractive quotes the documents only; "
+                                "llm writes an answer and checks it against them",
                                 visible=show_modes,
                             )
                         with gr.Accordion("Copy or download the answer as Markdown", open=False):
-                            markdown = gr.Textbox(show_label=False, lines=10, buttons=["copy"], interactive=False, elem_id="rag-markdown")
-                            download = gr.DownloadButton("Download answer (.md)", interactive=False, elem_id="rag-download")
+                            markdown = gr.Textbox(
+                                show_label=False, lines=10, buttons=["copy"], interactive=False, elem_id="rag-markdown"
+                            )
+                            download = gr.DownloadButton(
+                                "Download answer (.md)", interactive=False, elem_id="rag-download"
+                            )
                     with gr.Column(scale=2, elem_id="rag-sources-panel"):
-                        sources = gr.HTML(render.sources_html(None), elem_id="rag-sources", js_on_load=OPEN_SOURCE_JS)
+                        sources = gr.HTML(
+                            render.sources_html(None), elem_id="rag-sources", js_on_load=OPEN_SOURCE_JS
+                        )
 
             with gr.Tab("Document", id="document"):
                 picker = gr.Dropdown([], label="Document", elem_id="rag-doc-picker")
@@ -172,29 +185,41 @@ def create_app(settings: Settings) -> gr.Blocks:
                 back = gr.Button("\u2190 Back to the chat", size="sm")
 
             with gr.Tab("Library", id="library"):
-                gr.Markdown(
-                    f"Add PDF, TXT or MD files (up to {settings.app.upload_max_mb:g} MB each). Each file is checked "
-                    "by its content, indexed, and its result shown; a file that cannot be read changes nothing."
-                )
-                with gr.Row():
-                    files = gr.File(label="Files to add", file_count="multiple", elem_id="rag-upload", scale=3, height=150)
-                    add_btn = gr.Button("Add to library", variant="primary", scale=1, elem_id="rag-add")
-                upload_status = gr.HTML("", label="Upload summary", elem_id="rag-upload-status")
-                upload_results = gr.Dataframe(headers=UPLOAD_HEADERS, interactive=False, wrap=True, label="Upload results", elem_id="rag-upload-results")
                 library = gr.Dataframe(
                     headers=render.LIBRARY_HEADERS,
                     interactive=False,
                     wrap=True,
                     label="Indexed documents",
                     elem_id="rag-library",
-                    column_widths=["46%", "8%", "12%", "7%", "9%", "18%"],
+                    column_widths=["50%", "8%", "12%", "6%", "8%", "16%"],
                 )
-                refresh = gr.Button("Refresh", size="sm")
+                refresh = gr.Button("Refresh the list", size="sm")
+                gr.Markdown(
+                    f"**Add documents**: PDF, TXT or MD files, up to {settings.app.upload_max_mb:g} MB each. "
+                    "Each file is checked by its content, indexed, and its result shown; "
+                    "a file that cannot be read changes nothing."
+                )
+                with gr.Row():
+                    files = gr.File(
+                        label="Files to add", file_count="multiple", elem_id="rag-upload", scale=3, height=130
+                    )
+                    with gr.Column(scale=1):
+                        add_btn = gr.Button("Add to library", variant="primary", elem_id="rag-add")
+                        upload_status = gr.HTML("", label="Upload summary", elem_id="rag-upload-status")
+                upload_results = gr.Dataframe(
+                    headers=UPLOAD_HEADERS,
+                    interactive=False,
+                    wrap=True,
+                    label="Upload results",
+                    elem_id="rag-upload-results",
+                )
 
         # -- events ----------------------------------------------------------------------
         ask_inputs = [question, chatbot, since, until, kinds, mode, state]
         ask_outputs = [chatbot, sources, markdown, download, state, question]
-        ask_opts: dict[str, Any] = dict(concurrency_limit=settings.app.concurrency, concurrency_id="ask", api_visibility="private")
+        ask_opts: dict[str, Any] = dict(
+            concurrency_limit=settings.app.concurrency, concurrency_id="ask", api_visibility="private"
+        )
         question.submit(h.chat, ask_inputs, ask_outputs, **ask_opts)
         ask_btn.click(h.chat, ask_inputs, ask_outputs, **ask_opts)
         examples.load_input_event.then(h.chat, ask_inputs, ask_outputs, **ask_opts)
@@ -202,14 +227,16 @@ def create_app(settings: Settings) -> gr.Blocks:
         clear.click(h.clear, None, ask_outputs, api_visibility="private")
         chatbot.clear(h.clear, None, ask_outputs, api_visibility="private")  # its own bin icon
 
-        sources.click(h.open_source, [state], [viewer, tabs, picker], api_visibility="private").then(None, js=SCROLL_TO_QUOTE_JS)
+        opened = sources.click(h.open_source, [state], [viewer, tabs, picker], api_visibility="private")
+        opened.then(None, js=SCROLL_TO_QUOTE_JS)
         picker.input(h.document_view, [picker], [viewer], api_visibility="private")
         back.click(lambda: gr.Tabs(selected="chat"), None, [tabs], api_visibility="private")
 
         rate_inputs = [comment, state, since, until, kinds]
-        up.click(lambda *a: h.rate_current("up", *a), rate_inputs, [feedback_status, comment], api_visibility="private")
-        down.click(lambda *a: h.rate_current("down", *a), rate_inputs, [feedback_status, comment], api_visibility="private")
-        chatbot.like(h.rate_message, rate_inputs, [feedback_status, comment], api_visibility="private")
+        rated = [feedback_status, comment]
+        up.click(lambda *a: h.rate_current("up", *a), rate_inputs, rated, api_visibility="private")
+        down.click(lambda *a: h.rate_current("down", *a), rate_inputs, rated, api_visibility="private")
+        chatbot.like(h.rate_message, rate_inputs, rated, api_visibility="private")
 
         add_btn.click(
             h.upload,
@@ -226,7 +253,13 @@ def create_app(settings: Settings) -> gr.Blocks:
         demo.load(h.poll, None, settled, show_progress="hidden", api_visibility="private")
 
         # -- the scripting API (gradio_client) -------------------------------------------
-        def ask(question: str, since: int | None = None, until: int | None = None, kinds: list[str] | None = None, mode: str | None = None) -> dict:
+        def ask(
+            question: str,
+            since: int | None = None,
+            until: int | None = None,
+            kinds: list[str] | None = None,
+            mode: str | None = None,
+        ) -> dict:
             """Answer a question: text with [n] markers, citations, timeline, and the Markdown."""
             if not h.startup.wait(600):
                 raise gr.Error("the app is still starting (building the index); try again in a minute")
@@ -244,9 +277,8 @@ def create_app(settings: Settings) -> gr.Blocks:
             ]
 
         def status_text() -> str:
-            """'ready', 'building', 'loading', 'starting' or 'failed', with a message."""
-            s = h.startup.status()
-            return f"{s.phase}: {s.message}"
+            """'ready', 'building', 'loading', 'starting' or 'failed', then the message shown."""
+            return f"{h.startup.status().phase}: {h.status_text()}"
 
         gr.api(ask, api_name="ask", concurrency_limit=settings.app.concurrency, concurrency_id="ask")
         gr.api(documents, api_name="documents")
@@ -256,14 +288,19 @@ def create_app(settings: Settings) -> gr.Blocks:
     return demo
 
 
-def serve(demo: gr.Blocks, settings: Settings, *, port: int | None = None, block: bool = True, quiet: bool = False) -> str:
+def serve(
+    demo: gr.Blocks, settings: Settings, *, port: int | None = None, block: bool = True, quiet: bool = False
+) -> str:
     """Start warming up in the background, then launch; returns the local URL.
 
     ``block=False`` returns once the server listens (tests, notebooks); ``demo.close()`` stops it.
     """
     app = settings.app
     if bool(app.username) != bool(app.password):
-        raise SettingsError("app.username and app.password must be set together", help="set both RAG_APP__USERNAME and RAG_APP__PASSWORD, or neither")
+        raise SettingsError(
+            "app.username and app.password must be set together",
+            help="set both RAG_APP__USERNAME and RAG_APP__PASSWORD, or neither",
+        )
     demo.rag_handlers.startup.start()
     _, url, _ = demo.launch(
         server_name=app.host,
