@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -107,8 +107,11 @@ def _files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     return files, folders
 
 
-def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None = None, *, rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
+def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None = None, *, rebuild: bool = False, progress: Progress | None = None, titles: Mapping[str, str] | None = None) -> IngestReport:
     """Index files and folders (default: the corpus folder), skipping unchanged files.
+
+    ``titles`` (path -> title) names documents whose title neither a manifest nor the text
+    gives, e.g. an upload's original file name (it is stored under a generated one).
 
     A file that fails is reported and skipped; its previously indexed version stays.
     Files removed from an ingested folder are removed from the index.
@@ -130,7 +133,7 @@ def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None 
             progress(i, len(files), str(path))
         seen_paths.add(str(path.resolve()))
         try:
-            result = _ingest_one(path, settings, parts, catalog, seen_ids, manifests, report)
+            result = _ingest_one(path, settings, parts, catalog, seen_ids, manifests, report, (titles or {}).get(str(path)))
         except DocumentError as exc:
             result = FileResult(str(path), "failed", message=exc.reason + (f" ({exc.help})" if exc.help else ""))
         except RagError as exc:
@@ -155,7 +158,7 @@ def _within(path: Path, folder: Path) -> bool:
         return False
 
 
-def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict[str, DocRecord], seen_ids: dict[str, str], manifests: dict[Path, dict], report: IngestReport) -> FileResult:
+def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict[str, DocRecord], seen_ids: dict[str, str], manifests: dict[Path, dict], report: IngestReport, title: str | None = None) -> FileResult:
     t0 = time.perf_counter()
     folder = path.parent.resolve()
     if folder not in manifests:
@@ -189,6 +192,8 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     report.warnings.extend(warnings)
     t1 = time.perf_counter()
     doc = describe(path.resolve(), data, "\n".join(p.text for p in pages), entry)
+    if title and doc.provenance.get("title") == "file name":
+        doc = replace(doc, title=title, provenance={**doc.provenance, "title": "given with the file (upload name)"})
     cleaned = clean_stage.clean(doc, pages)
     if len(cleaned.text.strip()) < 20:
         raise DocumentError(path, "no usable text after cleaning (only letterhead or markup?)")

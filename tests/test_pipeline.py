@@ -181,3 +181,11 @@ def test_asking_an_empty_index_says_to_ingest(fake_parts, settings):
 def test_answer_settings_do_not_reopen_the_index(settings):
     other = settings.model_copy(update={"answer": settings.answer.model_copy(update={"abstain_below": 0.5})})
     assert pipeline.components(settings).store is pipeline.components(other).store
+
+
+def test_a_given_title_names_a_document_the_text_does_not_title(fake_parts, settings, tmp_path):
+    note = tmp_path / "notes-1a2b3c.md"
+    note.write_text("Management oversight of the duty team was reviewed again in 2025.\n")
+    pipeline.ingest([note], settings=settings, titles={str(note): "Duty team review"})
+    doc = next(d for d in fake_parts(settings).store.documents() if d.doc_id == "notes-1a2b3c")
+    assert doc.title == "Duty team review" and "upload name" in doc.provenance

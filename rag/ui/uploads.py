@@ -138,7 +138,8 @@ def add_uploads(
             if progress:
                 progress(i, n, stored.get(path, (0, path, False))[1])
 
-        report = rag.ingest(list(stored), settings, progress=relay)
+        titles = {p: Path(shown).stem.replace("_", " ").replace("-", " ").strip() or shown for p, (_, shown, _) in stored.items()}
+        report = rag.ingest(list(stored), settings, progress=relay, titles=titles)
         catalog = {d.doc_id: d for d in rag.documents(settings)}
         for fr in report.files:
             if fr.path not in stored:
