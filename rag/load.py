@@ -38,8 +38,17 @@ def sniff(data: bytes, name: str) -> str:
     return "text"
 
 
-def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 2000) -> tuple[list[Page], list[str]]:
-    """Pages of raw text and any warnings (e.g. 'decoded as Windows-1252')."""
+def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 2000, data: bytes | None = None) -> tuple[list[Page], list[str]]:
+    """Pages of raw text and any warnings (e.g. 'decoded as Windows-1252').
+
+    ``data``: the file's bytes when the caller has read them already, so what is hashed is
+    exactly what is parsed even if the file changes meanwhile."""
+    if data is not None:
+        if not data:
+            raise DocumentError(path, "empty file (0 bytes)")
+        if len(data) > max_bytes:
+            raise DocumentError(path, f"file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
+        return _parse(path, data, max_pages)
     try:
         size = path.stat().st_size
         if size == 0:
@@ -57,6 +66,10 @@ def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 200
         raise DocumentError(path, f"cannot read file: {exc.strerror or exc}") from None
     if not data:
         raise DocumentError(path, "empty file (0 bytes)")
+    return _parse(path, data, max_pages)
+
+
+def _parse(path: Path, data: bytes, max_pages: int) -> tuple[list[Page], list[str]]:
     kind = sniff(data, str(path))
     if kind == "pdf":
         return read_pdf(data, path, max_pages), []

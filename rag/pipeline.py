@@ -165,7 +165,9 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
         manifests[folder] = load_manifest(folder)
     entry = manifests[folder].get(path.name)
     try:
-        data = path.read_bytes()
+        if path.stat().st_size > settings.max_file_mb * 2**20:
+            raise DocumentError(path, f"file is {path.stat().st_size / 2**20:.1f} MB, over the {settings.max_file_mb:g} MB limit")
+        data = path.read_bytes()  # read once: what is hashed is what is parsed
     except FileNotFoundError:
         raise DocumentError(path, "file not found (moved or deleted while ingesting?)") from None
     except OSError as exc:
@@ -188,7 +190,7 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     twin = next((d for d in catalog.values() if d.file_hash == file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
     if twin is not None:
         return FileResult(str(path), "duplicate", doc_id, message=f"same content as {twin.path} (indexed once, as '{twin.doc_id}')")
-    pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages)
+    pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data)
     report.warnings.extend(warnings)
     t1 = time.perf_counter()
     doc = describe(path.resolve(), data, "\n".join(p.text for p in pages), entry)

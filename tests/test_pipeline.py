@@ -189,3 +189,22 @@ def test_a_given_title_names_a_document_the_text_does_not_title(fake_parts, sett
     pipeline.ingest([note], settings=settings, titles={str(note): "Duty team review"})
     doc = next(d for d in fake_parts(settings).store.documents() if d.doc_id == "notes-1a2b3c")
     assert doc.title == "Duty team review" and "upload name" in doc.provenance
+
+
+def test_a_file_changed_while_ingesting_is_indexed_as_it_was_read(fake_parts, settings, monkeypatch):
+    from rag import load
+
+    victim = settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt"
+    original = victim.read_bytes()
+    real = load.read_document
+
+    def change_then_read(path, *args, **kwargs):
+        if path == victim:
+            victim.write_bytes(b"Something else entirely, written mid-ingest.")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "read_document", change_then_read)
+    pipeline.ingest([victim], settings=settings)
+    store = fake_parts(settings).store
+    assert store.document_text("news-2023-06-first-monitoring-visit").startswith("OFSTED has given a mixed report")
+    victim.write_bytes(original)
