@@ -38,35 +38,30 @@ def sniff(data: bytes, name: str) -> str:
     return "text"
 
 
-def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 2000, data: bytes | None = None) -> tuple[list[Page], list[str]]:
-    """Pages of raw text and any warnings (e.g. 'decoded as Windows-1252').
-
-    ``data``: the file's bytes when the caller has read them already, so what is hashed is
-    exactly what is parsed even if the file changes meanwhile."""
-    if data is not None:
-        if not data:
-            raise DocumentError(path, "empty file (0 bytes)")
-        if len(data) > max_bytes:
-            raise DocumentError(path, f"file is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit")
-        return _parse(path, data, max_pages)
+def read_bytes(path: Path, max_bytes: int = 100 * 2**20) -> bytes:
+    """The file's bytes, or a DocumentError saying why not (missing, empty, too large)."""
     try:
         size = path.stat().st_size
-        if size == 0:
-            raise DocumentError(path, "empty file (0 bytes)")
         if size > max_bytes:
-            raise DocumentError(
-                path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit"
-            )
+            raise DocumentError(path, f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit")
         data = path.read_bytes()
-    except DocumentError:
-        raise
     except FileNotFoundError:
         raise DocumentError(path, "file not found (moved or deleted while ingesting?)") from None
+    except IsADirectoryError:
+        raise DocumentError(path, "is a folder, not a file") from None
     except OSError as exc:
         raise DocumentError(path, f"cannot read file: {exc.strerror or exc}") from None
     if not data:
         raise DocumentError(path, "empty file (0 bytes)")
-    return _parse(path, data, max_pages)
+    return data
+
+
+def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 2000, data: bytes | None = None) -> tuple[list[Page], list[str]]:
+    """Pages of raw text and any warnings (e.g. 'decoded as Windows-1252').
+
+    ``data``: the file's bytes when the caller has read them already (with ``read_bytes``),
+    so what is hashed is exactly what is parsed even if the file changes meanwhile."""
+    return _parse(path, read_bytes(path, max_bytes) if data is None else data, max_pages)
 
 
 def _parse(path: Path, data: bytes, max_pages: int) -> tuple[list[Page], list[str]]:

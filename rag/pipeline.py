@@ -23,7 +23,7 @@ from rag import clean as clean_stage
 from rag.embed import Embedder, pack
 from rag.errors import DocumentError, IndexStoreError, QuestionError, RagError
 from rag.lexical import LexicalIndex
-from rag.load import SUPPORTED, read_document, sniff
+from rag.load import SUPPORTED, read_bytes, read_document, sniff
 from rag.metadata import describe, load_manifest, slug
 from rag.records import Answer, Passage
 from rag.retrieve import Query, Retriever, plan
@@ -164,16 +164,7 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     if folder not in manifests:
         manifests[folder] = load_manifest(folder)
     entry = manifests[folder].get(path.name)
-    try:
-        if path.stat().st_size > settings.max_file_mb * 2**20:
-            raise DocumentError(path, f"file is {path.stat().st_size / 2**20:.1f} MB, over the {settings.max_file_mb:g} MB limit")
-        data = path.read_bytes()  # read once: what is hashed is what is parsed
-    except FileNotFoundError:
-        raise DocumentError(path, "file not found (moved or deleted while ingesting?)") from None
-    except OSError as exc:
-        raise DocumentError(path, f"cannot read file: {exc.strerror or exc}") from None
-    if not data:
-        raise DocumentError(path, "empty file (0 bytes)")
+    data = read_bytes(path, int(settings.max_file_mb * 2**20))  # once: what is hashed is what is parsed
     sniff(data, str(path))
     doc_id = str(entry["id"]) if entry else slug(path.stem)
     resolved = str(path.resolve())
