@@ -84,6 +84,7 @@ def _is_heading(line: str) -> bool:
     return len(s.split()) <= 24
 
 
+# Ours, not langchain_text_splitters: a chunk never crosses a numbered paragraph or section, and carries both.
 def chunk(doc: CleanDoc, max_tokens: int, count_tokens: TokenCounter) -> list[Chunk]:
     """Chunks of ``doc``, each at most ``max_tokens`` tokens with its header.
 

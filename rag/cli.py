@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["eval"], ["brief"]):  # their own parsers take every option, in any order
+        return _delegate(argv[0], argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "ingest":
@@ -58,20 +61,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _docs()
         if args.command == "ask":
             return _ask_stdin(args) if args.question == "-" else _ask(args)
-        if args.command == "eval":
-            from eval.runner import main as eval_main
-
-            return eval_main(args.rest)
-        if args.command == "brief":
-            from rag.brief import main as brief_main
-
-            return brief_main(args.rest)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     return EXIT_USAGE
+
+
+def _delegate(command: str, argv: list[str]) -> int:
+    try:
+        if command == "eval":
+            from eval.__main__ import main as eval_main
+
+            return int(eval_main(argv) or 0)
+        from rag.brief import main as brief_main
+
+        return brief_main(argv)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModuleNotFoundError as exc:
+        print(f"error: {exc}: run `rag eval` from the repository root", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _ingest(args: argparse.Namespace) -> int:

@@ -69,7 +69,7 @@ class RagRetriever(BaseRetriever):
         >>> r.invoke("Were caseloads manageable?", k=3, kinds=["report"])  # doctest: +SKIP
     """
 
-    settings: Settings = Field(default_factory=load_settings, description="Which index, which retrieval settings.")
+    settings: Settings = Field(default_factory=load_settings, description="Which index; retrieval settings.")
     k: int | None = Field(None, description="Passages returned; None: settings.retrieve.k.")
     since: int | None = Field(None, description="Only documents dated in or after this year.")
     until: int | None = Field(None, description="Only documents dated in or before this year.")
@@ -95,10 +95,14 @@ class RagRetriever(BaseRetriever):
             k=self.k if k is None else k,
             since=self.since if since is None else since,
             until=self.until if until is None else until,
-            kinds=self.kinds if kinds is None else tuple(kinds),
-            doc_ids=self.doc_ids if doc_ids is None else tuple(doc_ids),
+            kinds=self.kinds if kinds is None else _names(kinds),
+            doc_ids=self.doc_ids if doc_ids is None else _names(doc_ids),
         )
         return [to_document(p) for p in passages]
+
+
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def to_document(passage: Passage) -> Document:
@@ -129,19 +133,20 @@ def answer_prompt() -> ChatPromptTemplate:
             text = text.replace(mark, "{" + name + "}")
         return text
 
-    return ChatPromptTemplate.from_messages([("system", template(parts["system"])), ("human", template(parts["user"]))])
+    messages = [("system", template(parts["system"])), ("human", template(parts["user"]))]
+    return ChatPromptTemplate.from_messages(messages)
 
 
 def prompt_inputs(inputs: Mapping[str, Any]) -> dict[str, Any]:
     """``{"question": str, "documents": [Document]}`` -> the variables of ``answer_prompt``:
     the documents as numbered, escaped ``<source>`` blocks headed by their references, so the
     model's ``[n]`` markers point at ``documents[n-1]``."""
-    from rag.llm import _escape
+    from rag.llm import escape
 
     source = load_prompt("source")
     docs: Sequence[Document] = inputs["documents"]
-    blocks = [
-        source.render(number=i, reference=_escape(str(d.metadata.get("reference", ""))), text=_escape(d.page_content))["text"]
-        for i, d in enumerate(docs, start=1)
-    ]
-    return {"question": _escape(inputs["question"]), "sources": "\n\n".join(blocks), "count": len(docs)}
+    blocks = []
+    for n, doc in enumerate(docs, start=1):
+        ref = escape(str(doc.metadata.get("reference", "")))
+        blocks.append(source.render(number=n, reference=ref, text=escape(doc.page_content))["text"])
+    return {"question": escape(inputs["question"]), "sources": "\n\n".join(blocks), "count": len(docs)}

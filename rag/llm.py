@@ -92,6 +92,7 @@ def chat_model(settings: LlmSettings) -> BaseChatModel:
     )
 
 
+# Ours, not langchain_community's ChatLlamaCpp: loads the GGUF on first call, without langchain-community.
 class LlamaCppChat(BaseChatModel):
     """A GGUF model run in-process by llama-cpp-python, as a LangChain chat model.
 
@@ -152,10 +153,10 @@ def build_messages(question: str, passages: Sequence[Passage]) -> list[BaseMessa
     """System and user messages: the passages numbered [1]..[n] as escaped source blocks."""
     source = load_prompt("source")
     blocks = [
-        source.render(number=i, reference=_escape(reference(p)), text=_escape(p.chunk.text))["text"]
+        source.render(number=i, reference=escape(reference(p)), text=escape(p.chunk.text))["text"]
         for i, p in enumerate(passages, start=1)
     ]
-    parts = load_prompt("answer").render(question=_escape(question), sources="\n\n".join(blocks), count=len(passages))
+    parts = load_prompt("answer").render(question=escape(question), sources="\n\n".join(blocks), count=len(passages))
     return [SystemMessage(content=parts["system"]), HumanMessage(content=parts["user"])]
 
 
@@ -172,7 +173,7 @@ def reference(passage: Passage) -> str:
     return ", ".join(parts)
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Document text can neither close its <source> block nor open a new one."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

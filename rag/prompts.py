@@ -35,6 +35,7 @@ class PromptError(RagError):
     """A prompt file is missing or malformed, or was rendered with the wrong variables."""
 
 
+# Ours, not ChatPromptTemplate: undeclared/unused variables fail at load; rag.lc.answer_prompt adapts it.
 @dataclass(frozen=True)
 class Prompt:
     """A loaded prompt: its declared variables and its text parts ('system', 'user' or 'text')."""

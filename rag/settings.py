@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -45,7 +46,8 @@ class EmbedSettings(_Section):
         "vectors (see bench/results).",
     )
     cache_dir: Path = Field(
-        Path("index") / "models", description="Where exported ONNX models are kept."
+        default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "inspection-rag" / "models",
+        description="Where ONNX exports of the local weights are kept (made once per machine).",
     )
 
 

@@ -84,6 +84,7 @@ class Filters:
         )
 
 
+# Ours, not langchain_chroma.Chroma: a catalog makes re-indexing idempotent, and scores leave as similarities.
 class ChromaStore:
     """Chunks and catalog in Chroma: embedded in ``settings.index_dir`` or on a server."""
 
@@ -260,26 +261,25 @@ class ChromaStore:
         """Nearest chunks with their cosine similarity, best first."""
         self._open()
         where = filters.where() if filters else None
-        got = self._call(
-            "query",
-            "chunks",
-            "query",
-            query_embeddings=[list(map(float, vector))],
-            n_results=max(1, n),
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
-        out = []
-        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
-            out.append((_chunk_from(cid, text, meta), 1.0 - float(dist)))
-        return out
+        query = dict(query_embeddings=[list(map(float, vector))], n_results=max(1, n), where=where, include=["documents", "metadatas", "distances"])
+        got = self._call("query", "chunks", "query", **query)
+        if any(m is None for m in got["metadatas"][0]) and not self.settings.chroma_url:
+            # The vector index named a chunk whose record is gone: another process changed
+            # the index under this one's cached state. Look again on a fresh client.
+            self._reopen()
+            got = self._call("query", "chunks", "query", **query)
+        return [
+            (_chunk_from(cid, text, meta), 1.0 - float(dist))
+            for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+            if meta is not None and text is not None
+        ]
 
     def chunks(self, ids: Sequence[str]) -> list[Chunk]:
         self._open()
         if not ids:
             return []
         got = self._call("read", "chunks", "get", ids=list(ids), include=["documents", "metadatas"])
-        by_id = {cid: _chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        by_id = {cid: _chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if m is not None and t is not None}
         return [by_id[i] for i in ids if i in by_id]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:

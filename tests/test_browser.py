@@ -283,3 +283,18 @@ def test_page_fetches_nothing_from_outside_loopback(browser):
     assert len(urls) > 5
     outside = [u for u in urls if urlparse(u).hostname not in ("127.0.0.1", "localhost")]
     assert outside == []
+
+
+def test_briefs_tab_builds_a_cited_brief_to_download(browser):
+    from selenium.webdriver.common.keys import Keys
+
+    tab(browser, "Briefs")
+    box = find(browser, "#rag-brief-topic input")
+    box.clear()
+    box.send_keys("management oversight")
+    box.send_keys(Keys.ENTER)
+    find(browser, "#rag-brief-build").click()
+    preview = wait_for_text(browser, "#rag-brief-preview", "What each document said, oldest first", timeout=WAIT * 2)
+    assert "management oversight" in preview.text.lower() and "2014" in preview.text
+    until(browser, lambda d: find(d, "#rag-brief-docx").is_enabled(), message="no Word download offered")
+    tab(browser, "Ask")

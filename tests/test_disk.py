@@ -43,7 +43,7 @@ def small_corpus(tmp_path: Path) -> Path:
 def test_read_only_index_gives_a_clear_error_and_nothing_is_corrupted(tmp_path):
     corpus = small_corpus(tmp_path)
     writable = tmp_path / "index"
-    settings = load_settings(index_dir=writable, corpus_dir=corpus, embed={"cache_dir": str(ROOT / "index" / "models")})
+    settings = load_settings(index_dir=writable, corpus_dir=corpus)
     assert ingest(settings=settings).ok
     before = [p.chunk.chunk_id for p in search("management oversight", settings)]
     ro = tmp_path / "ro-index"
@@ -72,7 +72,7 @@ def test_read_only_index_gives_a_clear_error_and_nothing_is_corrupted(tmp_path):
 def test_full_disk_gives_a_clear_error_and_keeps_what_was_indexed(tmp_path, tmpfs):
     mnt = tmpfs(4)
     corpus = small_corpus(tmp_path)
-    settings = load_settings(index_dir=mnt / "index", corpus_dir=corpus, embed={"cache_dir": str(ROOT / "index" / "models")})
+    settings = load_settings(index_dir=mnt / "index", corpus_dir=corpus)
     first = ingest(settings=settings)
     if not first.ok:
         pytest.skip(f"4 MB was too small for even the small corpus: {first.failed[0].message}")

@@ -21,6 +21,7 @@ import rag  # noqa: E402
 from rag.errors import RagError, SettingsError  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from rag.ui import render  # noqa: E402
+from rag.ui.briefs import briefs_tab  # noqa: E402
 from rag.ui.handlers import ANY_YEAR, UPLOAD_HEADERS, Handlers, new_state  # noqa: E402
 
 TITLE = "Inspection documents: ask, with the inspectors' own words"
@@ -214,6 +215,8 @@ def create_app(settings: Settings) -> gr.Blocks:
                     elem_id="rag-upload-results",
                 )
 
+            briefs_tab(settings)
+
         # -- events ----------------------------------------------------------------------
         ask_inputs = [question, chatbot, since, until, kinds, mode, state]
         ask_outputs = [chatbot, sources, markdown, download, state, question]
@@ -315,6 +318,7 @@ def serve(
         pwa=False,
         mcp_server=False,
         enable_monitoring=False,
+        app_kwargs={"openapi_url": None},  # FastAPI's schema route would answer without the login
         show_error=True,
         prevent_thread_lock=not block,
         quiet=quiet,
