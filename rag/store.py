@@ -25,6 +25,7 @@ from rag.records import Chunk, CleanDoc
 from rag.settings import Settings
 
 _BATCH = 2000
+CATALOG_TTL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class ChromaStore:
         self._client: Any = None
         self._chunks: Any = None
         self._catalog: Any = None
+        self._docs_cache: tuple[float, list[DocRecord]] | None = None
 
     # -- opening -------------------------------------------------------------------------
     def _open(self) -> None:
@@ -161,14 +163,21 @@ class ChromaStore:
 
         SharedSystemClient.clear_system_cache()
         self._client = self._chunks = self._catalog = None
+        self._docs_cache = None
         self._open()
 
     # -- catalog -------------------------------------------------------------------------
     def documents(self) -> list[DocRecord]:
+        """Every indexed document, oldest first. Read at most once a second: every question
+        needs the catalog (time windows), and another process's ingest shows up within it."""
+        cached = self._docs_cache
+        if cached is not None and time.monotonic() - cached[0] < CATALOG_TTL_S:
+            return list(cached[1])
         self._open()
         got = self._call("read", "catalog", "get", include=["metadatas"])
-        docs = [_doc_record(m) for m in got["metadatas"] or []]
-        return sorted(docs, key=lambda d: (d.date or "9999", d.doc_id))
+        docs = sorted((_doc_record(m) for m in got["metadatas"] or []), key=lambda d: (d.date or "9999", d.doc_id))
+        self._docs_cache = (time.monotonic(), docs)
+        return list(docs)
 
     def document(self, doc_id: str) -> DocRecord | None:
         self._open()
@@ -229,6 +238,7 @@ class ChromaStore:
             "file_hash": file_hash,
         }
         self._call("write", "catalog", "upsert", ids=[doc.doc_id], embeddings=[[0.0, 1.0]], documents=[clean.text], metadatas=[meta])
+        self._docs_cache = None
 
     def delete_document(self, doc_id: str) -> int:
         self._open()
@@ -236,6 +246,7 @@ class ChromaStore:
         if ids:
             self._call("delete", "chunks", "delete", ids=ids)
         self._call("delete", "catalog", "delete", ids=[doc_id])
+        self._docs_cache = None
         return len(ids)
 
     def reset(self) -> None:
@@ -247,6 +258,7 @@ class ChromaStore:
             except Exception:
                 pass
         self._chunks = self._catalog = None
+        self._docs_cache = None
 
     def _chunk_ids(self, doc_id: str) -> list[str]:
         got = self._call("read", "chunks", "get", where={"doc_id": doc_id}, include=[])
