@@ -24,6 +24,10 @@ from rag.settings import EmbedSettings
 
 PACKAGED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
+# ONNX Runtime sends usage telemetry from native code unless this is set before it is first
+# imported (onnxruntime.disable_telemetry_events() does not stop it; tests/test_offline.py).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 
 def model_path(name: str) -> Path:
     """The local folder holding the model's weights."""

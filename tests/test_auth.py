@@ -46,7 +46,7 @@ PUBLIC = {
     "/static/{path:path}": "Gradio's frontend files",
     "/assets/{path:path}": "Gradio's frontend files",
     "/svelte/{path:path}": "Gradio's frontend files",
-    "/gradio_api/custom_component/{id}/{environment}/{type}/{file_name}": "frontend files of custom components (none)",
+    "/gradio_api/custom_component/{id}/{environment}/{type}/{file_name}": "custom components' files (none)",
     "/gradio_api/runs": "the same frontend shell as /",
     "/gradio_api/runs/": "the same frontend shell as /",
     "/gradio_api/user": "who is logged in: null",
@@ -62,9 +62,9 @@ PUBLIC = {
     "/gradio_api/cancel": "cancels a job only given its session hash and event id",
     "/gradio_api/stream/{event_id}": "feeds a live streaming input, given its event id (no input streams)",
     "/gradio_api/stream/{event_id}/close": "closes a live streaming input, given its event id",
-    "/gradio_api/stream/{session_hash}/{run}/{component_id}/playlist.m3u8": "media streams (none), by session hash",
-    "/gradio_api/stream/{session_hash}/{run}/{component_id}/{segment_id}.{ext}": "media streams (none), by session hash",
-    "/gradio_api/stream/{session_hash}/{run}/{component_id}/playlist-file": "media streams (none), by session hash",
+    "/gradio_api/stream/{session_hash}/{run}/{component_id}/playlist.m3u8": "media streams (none)",
+    "/gradio_api/stream/{session_hash}/{run}/{component_id}/{segment_id}.{ext}": "media streams (none)",
+    "/gradio_api/stream/{session_hash}/{run}/{component_id}/playlist-file": "media streams (none)",
 }
 
 
@@ -86,7 +86,8 @@ def request(url: str, method: str, path: str, body: bytes | None = None, headers
                 size += len(chunk)
         except TimeoutError:
             pass
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, b"".join(chunks).decode("utf-8", "replace")
+        text = b"".join(chunks).decode("utf-8", "replace")
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, text
     finally:
         conn.close()
 
@@ -129,7 +130,7 @@ def routes(app) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    """(demo, url, cookie header, facts): the app with a login, and what a logged-in user got."""
+    """(demo, url, the Cookie header of a logged-in session, settings): the app with a login."""
     from rag.ui import create_app, serve
 
     tmp = tmp_path_factory.mktemp("auth")
@@ -137,7 +138,9 @@ def app(tmp_path_factory):
         corpus_dir=shutil.copytree(ROOT / "corpus", tmp / "corpus"),
         index_dir=tmp / "index",
         uploads_dir=tmp / "uploads",
-        app=AppSettings(port=free_port(), username=USER, password=PASSWORD, feedback_path=tmp / "feedback.jsonl"),
+        app=AppSettings(
+            port=free_port(), username=USER, password=PASSWORD, feedback_path=tmp / "feedback.jsonl"
+        ),  # and no host: the default
     )
     demo = create_app(settings)
     url = serve(demo, settings, block=False, quiet=True)
@@ -164,17 +167,30 @@ def login(url: str) -> str:
     return "; ".join(cookies)
 
 
-def call_with_login(url: str, cookie: str, api: str, data: list) -> str:
+def inputs(api: str | None) -> list:
+    """Valid inputs for an API route (the ask's by default)."""
+    return {"ask": [QUESTION, None, None, [], None], "upload": [[]]}.get(api or "ask", [])
+
+
+def start_call(url: str, cookie: str, api: str) -> str:
     """Start a call as a logged-in user; its event id."""
-    body, headers = json_body({"data": data})
+    body, headers = json_body({"data": inputs(api)})
     status, _, text = request(url, "POST", f"/gradio_api/call/{api}", body, headers | {"Cookie": cookie})
     assert status == 200, text
     return json.loads(text)["event_id"]
 
 
+def call(url: str, cookie: str, api: str):
+    """A call's output, as a logged-in user."""
+    event_id = start_call(url, cookie, api)
+    status, _, stream = request(url, "GET", f"/gradio_api/call/{api}/{event_id}", headers={"Cookie": cookie})
+    assert status == 200 and "event: complete" in stream, stream[:500]
+    return json.loads(stream.split("event: complete\ndata:", 1)[1].strip())
+
+
 @pytest.fixture(scope="module")
 def logged_in(app):
-    """What a logged-in user can see, used both as probe inputs and as content that must not leak."""
+    """What a logged-in user can reach: inputs for the probes, and content that must not leak."""
     demo, url, cookie, settings = app
     body, headers = multipart("rota.txt", SECRET.encode())
     status, _, text = request(url, "POST", "/gradio_api/upload", body, headers | {"Cookie": cookie})
@@ -182,27 +198,17 @@ def logged_in(app):
     [uploaded] = json.loads(text)
     status, _, text = request(url, "GET", f"/gradio_api/file={quote(uploaded)}", headers={"Cookie": cookie})
     assert status == 200 and SECRET in text, (status, text[:300])
-    event_id = call_with_login(url, cookie, "ask", [QUESTION, None, None, [], None])
-    status, _, stream = request(url, "GET", f"/gradio_api/call/ask/{event_id}", headers={"Cookie": cookie})
-    answer = json.loads(stream.split("event: complete\ndata:", 1)[1].strip())[0]
-    documents = json.loads(
-        request(url, "GET", f"/gradio_api/call/documents/{call_with_login(url, cookie, 'documents', [])}",
-                headers={"Cookie": cookie})[2].split("data:", 1)[1].strip()
-    )[0]
+    [answer] = call(url, cookie, "ask")
+    [documents] = call(url, cookie, "documents")
     corpus_lines = [
-        line.strip() for p in sorted(settings.corpus_dir.glob("*.txt")) for line in p.read_text().splitlines()
+        line.strip()
+        for p in sorted(settings.corpus_dir.glob("*.txt"))
+        for line in p.read_text().splitlines()
         if len(line.strip()) > 60
     ]
-    leaks = (
-        [SECRET, "rota.txt", answer["citations"][0]["quote"][:60], "Add to library", "Answer mode", "rag-status"]
-        + [d["title"] for d in documents]
-        + corpus_lines[::25]
-    )
-    return {"uploaded": uploaded, "answer": answer, "documents": documents, "leaks": leaks}
-
-
-def inputs(api: str | None) -> list:
-    return {"ask": [QUESTION, None, None, [], None], "upload": [[]]}.get(api or "ask", [])
+    leaks = [SECRET, answer["citations"][0]["quote"][:60], "Add to library", "Answer mode", "rag-status"]
+    leaks += [d["title"] for d in documents] + corpus_lines[::25]
+    return {"uploaded": uploaded, "leaks": leaks}
 
 
 def probes(demo, template: str, method: str, facts: dict, cookie: str, url: str):
@@ -210,9 +216,10 @@ def probes(demo, template: str, method: str, facts: dict, cookie: str, url: str)
     api_names = sorted({fn.api_name for fn in demo.fns.values() if fn.api_name})
     public_apis = {"ask", "documents", "status", "upload"}
     session = uuid.uuid4().hex[:11]
+    uploaded = quote(facts["uploaded"])
     fills = {
-        "{path_or_url:path}": quote(facts["uploaded"]),
-        "{path:path}": quote(facts["uploaded"]) if template.startswith("/gradio_api/file") else "img/logo.svg",
+        "{path_or_url:path}": uploaded,
+        "{path:path}": uploaded if template.startswith("/gradio_api/file") else "img/logo.svg",
         "{url_path:path}": quote("http://127.0.0.1:9/x"),
         "{session_hash}": session,
         "{size}": "192", "{environment}": "client", "{type}": "js", "{file_name}": "index.js",
@@ -222,7 +229,7 @@ def probes(demo, template: str, method: str, facts: dict, cookie: str, url: str)
         path = template.replace("{api_name}", api or "")
         if "{event_id}" in path:
             # a real event started with the login: its result must not be readable without it
-            event_id = call_with_login(url, cookie, api, inputs(api)) if api in public_apis else uuid.uuid4().hex
+            event_id = start_call(url, cookie, api) if api in public_apis else uuid.uuid4().hex
             path = path.replace("{event_id}", event_id)
         for key, value in fills.items():
             path = path.replace(key, value)
@@ -233,10 +240,9 @@ def probes(demo, template: str, method: str, facts: dict, cookie: str, url: str)
         elif method == "POST":
             fn_index = next((i for i, fn in demo.fns.items() if fn.api_name == (api or "ask")), 0)
             # every field any of Gradio's POST routes requires, so each reaches its handler
-            body, headers = json_body(
-                {"data": inputs(api), "fn_index": fn_index, "session_hash": session, "event_id": "x"}
-                | {"prompt": "x", "hash": "x", "code": "x"}  # the vibe editor's: refused unless enabled
-            )
+            fields = {"data": inputs(api), "fn_index": fn_index, "session_hash": session, "event_id": "x"}
+            vibe = {"prompt": "x", "hash": "x", "code": "x"}  # the vibe editor's: refused unless enabled
+            body, headers = json_body(fields | vibe)
         yield path, body, headers
 
 
@@ -267,20 +273,17 @@ def test_every_route_refuses_without_login(app, logged_in):
 def test_the_named_routes_of_the_brief_refuse(app, logged_in):
     """The ones that matter most, by name, so a change in the route walk cannot hide them."""
     demo, url, cookie, _ = app
-    for method, path in [
-        ("GET", "/config"),
-        ("GET", "/gradio_api/info"),
-        ("GET", "/gradio_api/openapi.json"),
-        ("GET", f"/gradio_api/file={quote(logged_in['uploaded'])}"),
-        ("GET", f"/gradio_api/file/{quote(logged_in['uploaded'])}"),
-        ("GET", "/gradio_api/queue/data?session_hash=x"),
-        ("POST", "/gradio_api/queue/join"),
-        ("POST", "/gradio_api/upload"),
-        *[("POST", f"/gradio_api/call/{api}") for api in ("ask", "documents", "status", "upload")],
-        *[("POST", f"/gradio_api/run/{api}") for api in ("ask", "documents", "status", "upload")],
-    ]:
-        body, headers = multipart("x.txt", b"x") if path.endswith("upload") and method == "POST" and "call" not in path else json_body({"data": []})
-        status, _, text = request(url, method, path, body if method == "POST" else None, headers)
+    uploaded = quote(logged_in["uploaded"])
+    gets = ["/config", "/gradio_api/info", "/gradio_api/openapi.json", f"/gradio_api/file={uploaded}",
+            f"/gradio_api/file/{uploaded}", "/gradio_api/queue/data?session_hash=x"]
+    apis = ("ask", "documents", "status", "upload")
+    calls = [f"/gradio_api/{kind}/{api}" for kind in ("call", "run") for api in apis]
+    requests = [("GET", path, None, {}) for path in gets]
+    requests += [("POST", path, *json_body({"data": inputs(path.rsplit("/", 1)[1])})) for path in calls]
+    requests += [("POST", "/gradio_api/queue/join", *json_body({"data": inputs("ask"), "fn_index": 0}))]
+    requests += [("POST", "/gradio_api/upload", *multipart("x.txt", b"x"))]
+    for method, path, body, headers in requests:
+        status, _, text = request(url, method, path, body, headers)
         assert status in (401, 403), f"{method} {path} -> {status} {text[:200]!r}"
 
 
@@ -296,8 +299,8 @@ def test_the_page_without_login_is_the_login_form(app, logged_in):
 
 def test_a_wrong_password_is_refused(app):
     _, url, _, _ = app
-    status, _, _ = request(url, "POST", "/login", urlencode({"username": USER, "password": "guess"}).encode(),
-                           {"Content-Type": "application/x-www-form-urlencoded"})
+    form = urlencode({"username": USER, "password": "guess"}).encode()
+    status, _, _ = request(url, "POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
     assert status in (400, 401, 403)
 
 

@@ -44,10 +44,10 @@ def start_server(path: Path, port: int) -> subprocess.Popen:
 def server(tmp_path_factory):
     path = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
-    proc = start_server(path, port)
-    yield {"path": path, "port": port, "proc": proc}
-    proc.terminate()
-    proc.wait(timeout=20)
+    state = {"path": path, "port": port, "proc": start_server(path, port)}
+    yield state
+    state["proc"].terminate()  # the test may have restarted it: stop whichever runs now
+    state["proc"].wait(timeout=20)
 
 
 def test_ingest_and_answer_through_a_chroma_server(server, tmp_path):
