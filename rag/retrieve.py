@@ -19,6 +19,10 @@ from rag.store import ChromaStore, DocRecord, Filters
 from rag.timeframe import TimeFrame, read_timeframe, strip_change_words, strip_time
 
 
+EXHAUSTIVE_WINDOW = 12  # documents in a timeline window retrieved one by one
+MAX_POOL = 600  # passages ranked at once for a longer window
+
+
 @dataclass(frozen=True)
 class Query:
     """A question with everything that narrows it."""
@@ -105,10 +109,23 @@ class Retriever:
             vector = self.embed_query(text)
         if query.is_timeline and query.window:
             per_doc = max(self.settings.per_document, -(-query.k // max(1, len(query.window))))
-            passages: list[Passage] = []
-            for doc in query.window:
-                only = replace(query.filters, doc_ids=(doc.doc_id,))
-                passages.extend(self._ranked(text, vector, only, per_doc))
+            if len(query.window) <= EXHAUSTIVE_WINDOW:
+                # Each document is asked on its own, so none in the window is missed.
+                passages: list[Passage] = []
+                for doc in query.window:
+                    only = replace(query.filters, doc_ids=(doc.doc_id,))
+                    passages.extend(self._ranked(text, vector, only, per_doc))
+            else:
+                # A long window: one ranked pass over the whole window, then the best few of
+                # each document, so the cost does not grow with the number of documents.
+                pool = self._ranked(text, vector, query.filters, min(MAX_POOL, per_doc * len(query.window) * 3))
+                order = {d.doc_id: i for i, d in enumerate(query.window)}
+                taken: dict[str, int] = {}
+                passages = []
+                for p in sorted(pool, key=lambda p: (order.get(p.chunk.doc_id, len(order)), p.rank)):
+                    if taken.get(p.chunk.doc_id, 0) < per_doc:
+                        taken[p.chunk.doc_id] = taken.get(p.chunk.doc_id, 0) + 1
+                        passages.append(p)
             return [replace(p, rank=i) for i, p in enumerate(passages, start=1)]
         return self._ranked(text, vector, query.filters, query.k)
 

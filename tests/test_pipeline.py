@@ -208,3 +208,26 @@ def test_a_file_changed_while_ingesting_is_indexed_as_it_was_read(fake_parts, se
     store = fake_parts(settings).store
     assert store.document_text("news-2023-06-first-monitoring-visit").startswith("OFSTED has given a mixed report")
     victim.write_bytes(original)
+
+
+def test_a_long_timeline_window_is_ranked_in_one_pass_and_grouped_oldest_first(fake_parts, settings, tmp_path):
+    from rag.retrieve import EXHAUSTIVE_WINDOW
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    n = EXHAUSTIVE_WINDOW + 4
+    for i in range(n):
+        year = 2000 + i
+        (folder / f"letter-{year}.txt").write_text(
+            f"{i % 27 + 1} March {year}\n\nDear Director\n\nMonitoring visit {year}\n\n"
+            f"Management oversight in {year} was reviewed by inspectors (visit number {i}). "
+            f"Caseloads in {year} stood at {10 + i} per worker.\n\nYours sincerely\n\nAn Inspector\n"
+        )
+    pipeline.ingest([folder], settings=settings)
+    hits = pipeline.search("How has management oversight changed since 2000?", settings, kinds=["letter"])
+    years = [p.chunk.year for p in hits]
+    assert years == sorted(years) and len(set(years)) > EXHAUSTIVE_WINDOW
+    per_doc = {}
+    for p in hits:
+        per_doc[p.chunk.doc_id] = per_doc.get(p.chunk.doc_id, 0) + 1
+    assert max(per_doc.values()) <= settings.retrieve.per_document
