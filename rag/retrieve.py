@@ -144,10 +144,11 @@ class Retriever:
         order = sorted(fused, key=lambda cid: (-fused[cid], -dense_sim.get(cid, -1.0), cid))[:k]
         known = {c.chunk_id: c for c, _ in dense}
         missing = [cid for cid in order if cid not in known]
-        known.update({c.chunk_id: c for c in self.store.chunks(missing)})
-        if vector is not None and missing:  # one meaning of "dense" for every passage
-            for cid, v in self.store.vectors(missing).items():
-                dense_sim[cid] = sum(a * b for a, b in zip(vector, v))
+        if missing:  # found by BM25 alone: fetch them, with vectors so "dense" means one thing
+            for chunk, v in self.store.chunks_with_vectors(missing):
+                known[chunk.chunk_id] = chunk
+                if vector is not None:
+                    dense_sim[chunk.chunk_id] = sum(a * b for a, b in zip(vector, v))
         return [
             Passage(known[cid], fused[cid], rank, dense_sim.get(cid), lex_score.get(cid))
             for rank, cid in enumerate(order, start=1)

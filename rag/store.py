@@ -295,11 +295,21 @@ class ChromaStore:
         return [by_id[i] for i in ids if i in by_id]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors by chunk id."""
+        return {c.chunk_id: v for c, v in self.chunks_with_vectors(ids)}
+
+    def chunks_with_vectors(self, ids: Sequence[str]) -> list[tuple[Chunk, list[float]]]:
+        """Chunks and their stored vectors, in one read, in the order of ``ids``."""
         self._open()
         if not ids:
-            return {}
-        got = self._call("read", "chunks", "get", ids=list(ids), include=["embeddings"])
-        return {cid: list(map(float, v)) for cid, v in zip(got["ids"], got["embeddings"])}
+            return []
+        got = self._call("read", "chunks", "get", ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        by_id = {
+            cid: (_chunk_from(cid, t, m), list(map(float, v)))
+            for cid, t, m, v in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+            if m is not None and t is not None
+        }
+        return [by_id[i] for i in ids if i in by_id]
 
     def iter_chunks(self, page: int = 5000) -> Iterator[Chunk]:
         """Every chunk, in pages (BM25 is built from this)."""
