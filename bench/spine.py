@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| ingest, PDF/text to index (model warm) | {n_chunks / ingest_s:.1f} chunks/s ({ingest_s:.2f} s) |",
         f"| raw `SentenceTransformer.encode`, same chunks | {n_chunks / raw_s:.1f} chunks/s ({raw_s:.2f} s) |",
         f"| ingest / raw encode | {raw_s / ingest_s:.0%} |",
-        f"| ingest time by stage (s) | " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()) + " |",
+        "| ingest time by stage (s) | " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()) + " |",
         f"| re-ingest, nothing changed | {unchanged_s * 1000:.0f} ms, 0 chunks embedded |",
         f"| warm `rag.search` p50 / p95 | {statistics.median(search_ms):.1f} / {pct(search_ms, 95):.1f} ms |",
         f"| warm `rag.ask` (extractive) p50 / p95 | {statistics.median(ask_ms):.1f} / {pct(ask_ms, 95):.1f} ms |",

@@ -23,10 +23,10 @@ _EXPORTS = {
     "RagError": "rag.errors",
 }
 
-if TYPE_CHECKING:
-    from rag.errors import RagError
-    from rag.pipeline import ask, documents, ingest, search
-    from rag.settings import Settings, load_settings
+if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports lazily
+    from rag.errors import RagError  # noqa: F401
+    from rag.pipeline import ask, documents, ingest, search  # noqa: F401
+    from rag.settings import Settings, load_settings  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from rag.records import Chunk, Citation, Passage
+from rag.records import Chunk, Citation, Passage, page_at
 from rag.text import normalize_quotes, normalize_ws, quotable_spans, sentence_spans
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -44,15 +44,6 @@ def split_cited(text: str) -> list[tuple[str, list[int]]]:
             continue
         out.append((body, nums))
     return out
-
-
-def page_at(starts: Sequence[tuple[int, int | None]], offset: int) -> int | None:
-    page = None
-    for start, number in starts:
-        if start > offset:
-            break
-        page = number
-    return page
 
 
 def cite(number: int, passage: Passage, start: int, end: int, page_starts: PageStarts | None = None) -> Citation:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.records import Chunk
 from rag.store import ChromaStore, Filters
 from rag.text import STOPWORDS, stem, words
 
@@ -175,7 +174,3 @@ class LexicalIndex:
 
     def chunk_ids(self) -> list[str]:
         return list(self._ensure().ids)
-
-
-def chunk_tokens(chunk: Chunk) -> list[str]:
-    return tokens(f"{chunk.section} {chunk.text}")

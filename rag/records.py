@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -59,12 +60,7 @@ class CleanDoc:
     page_starts: tuple[tuple[int, int | None], ...] = ()  # (offset, page number)
 
     def page_at(self, offset: int) -> int | None:
-        page = None
-        for start, number in self.page_starts:
-            if start > offset:
-                break
-            page = number
-        return page
+        return page_at(self.page_starts, offset)
 
 
 @dataclass(frozen=True)
@@ -219,6 +215,16 @@ class Answer:
             "settings_hash": self.settings_hash,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
+
+
+def page_at(starts: Sequence[tuple[int, int | None]], offset: int) -> int | None:
+    """The page a character offset lies on, from (offset, page number) starts."""
+    page = None
+    for start, number in starts:
+        if start > offset:
+            break
+        page = number
+    return page
 
 
 def format_date(value: dt.date | str | None) -> str:

@@ -143,20 +143,21 @@ class ChromaStore:
         self._open()
         try:
             return getattr(getattr(self, "_" + target), method)(**kwargs)
-        except Exception as exc:
-            where = self.settings.chroma_url or self.settings.index_dir
-            if what in ("read", "query") and not self.settings.chroma_url:
-                try:
-                    self._reopen()
-                    return getattr(getattr(self, "_" + target), method)(**kwargs)
-                except Exception as again:
-                    exc = again
-            if self.settings.chroma_url:
-                self._chunks = None  # reconnect on the next call: the server may be back
-            raise IndexStoreError(
-                f"Chroma {what} failed at {where}: {type(exc).__name__}: {exc}".strip(),
-                help="check the disk / server and run the command again; nothing was half-written",
-            ) from None
+        except Exception as first:
+            error: Exception = first
+        where = self.settings.chroma_url or self.settings.index_dir
+        if what in ("read", "query") and not self.settings.chroma_url:
+            try:
+                self._reopen()
+                return getattr(getattr(self, "_" + target), method)(**kwargs)
+            except Exception as again:
+                error = again
+        if self.settings.chroma_url:
+            self._chunks = None  # reconnect on the next call: the server may be back
+        raise IndexStoreError(
+            f"Chroma {what} failed at {where}: {type(error).__name__}: {error}".strip(),
+            help="check the disk / server and run the command again; nothing was half-written",
+        ) from None
 
     def _reopen(self) -> None:
         from chromadb.api.client import SharedSystemClient

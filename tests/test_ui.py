@@ -5,7 +5,6 @@ Fast and deterministic: hand-built answers, no model, no index, no gradio import
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
