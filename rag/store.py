@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from rag.records import Chunk, CleanDoc
 from rag.settings import Settings
 
 _BATCH = 2000
+VERSION_ID = "__catalog_version__"  # the catalog record whose stamp changes on every write
 CATALOG_TTL_S = 1.0
 
 
@@ -95,7 +97,7 @@ class ChromaStore:
         self._client: Any = None
         self._chunks: Any = None
         self._catalog: Any = None
-        self._docs_cache: tuple[float, list[DocRecord]] | None = None
+        self._docs_cache: tuple[float, str, list[DocRecord]] | None = None  # (checked, version, docs)
 
     # -- opening -------------------------------------------------------------------------
     def _open(self) -> None:
@@ -169,16 +171,26 @@ class ChromaStore:
 
     # -- catalog -------------------------------------------------------------------------
     def documents(self) -> list[DocRecord]:
-        """Every indexed document, oldest first. Read at most once a second: every question
-        needs the catalog (time windows), and another process's ingest shows up within it."""
+        """Every indexed document, oldest first. Every question needs the catalog (time
+        windows), so it is re-read only when the catalog's version stamp has changed (checked
+        at most once a second: another process's ingest shows up within it)."""
         cached = self._docs_cache
-        if cached is not None and time.monotonic() - cached[0] < CATALOG_TTL_S:
-            return list(cached[1])
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < CATALOG_TTL_S:
+            return list(cached[2])
+        version = self.content_version()
+        if cached is not None and cached[1] == version:
+            self._docs_cache = (now, version, cached[2])
+            return list(cached[2])
+        docs = self._read_documents()
+        self._docs_cache = (now, version, docs)
+        return list(docs)
+
+    def _read_documents(self) -> list[DocRecord]:
         self._open()
         got = self._call("read", "catalog", "get", include=["metadatas"])
-        docs = sorted((_doc_record(m) for m in got["metadatas"] or []), key=lambda d: (d.date or "9999", d.doc_id))
-        self._docs_cache = (time.monotonic(), docs)
-        return list(docs)
+        records = (_doc_record(m) for m in got["metadatas"] or [] if m and m.get("doc_id") != VERSION_ID)
+        return sorted(records, key=lambda d: (d.date or "9999", d.doc_id))
 
     def document(self, doc_id: str) -> DocRecord | None:
         self._open()
@@ -194,10 +206,22 @@ class ChromaStore:
         return docs[0] if docs else ""
 
     def content_version(self) -> str:
-        """Changes whenever any document is added, replaced or removed."""
-        docs = self.documents()
+        """Changes whenever any document is added, replaced or removed: a stamp every write
+        renews, so checking it costs one read whatever the size of the index."""
+        self._open()
+        got = self._call("read", "catalog", "get", ids=[VERSION_ID], include=["metadatas"])
+        metas = got["metadatas"] or []
+        if metas and metas[0] and metas[0].get("version"):
+            return str(metas[0]["version"])
+        docs = self._read_documents()  # an index written before stamps, or just emptied
         blob = "|".join(f"{d.doc_id}:{d.content_hash}:{d.chunks}" for d in docs)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def _stamp(self) -> None:
+        """Mark the catalog as changed, for this process and every other one reading it."""
+        meta = {"doc_id": VERSION_ID, "version": uuid.uuid4().hex}
+        self._call("write", "catalog", "upsert", ids=[VERSION_ID], embeddings=[[0.0, 1.0]], documents=[""], metadatas=[meta])
+        self._docs_cache = None
 
     # -- writing -------------------------------------------------------------------------
     def replace_document(self, clean: CleanDoc, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], pages: int, file_hash: str = "") -> None:
@@ -239,7 +263,7 @@ class ChromaStore:
             "file_hash": file_hash,
         }
         self._call("write", "catalog", "upsert", ids=[doc.doc_id], embeddings=[[0.0, 1.0]], documents=[clean.text], metadatas=[meta])
-        self._docs_cache = None
+        self._stamp()
 
     def delete_document(self, doc_id: str) -> int:
         self._open()
@@ -247,7 +271,7 @@ class ChromaStore:
         if ids:
             self._call("delete", "chunks", "delete", ids=ids)
         self._call("delete", "catalog", "delete", ids=[doc_id])
-        self._docs_cache = None
+        self._stamp()
         return len(ids)
 
     def reset(self) -> None:
