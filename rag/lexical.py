@@ -71,7 +71,11 @@ class LexicalIndex:
         snap = self._snapshot
         if snap is not None and time.monotonic() - self._checked_at < self.CHECK_EVERY_S:
             return snap
-        with self._lock:
+        # One thread checks and rebuilds; the others go on with the snapshot they have
+        # (a rebuild takes seconds on a large index) rather than queue behind it.
+        if not self._lock.acquire(blocking=snap is None):
+            return snap  # type: ignore[return-value]
+        try:
             version = self.store.content_version()
             snap = self._snapshot
             if snap is None or snap.version != version:
@@ -80,6 +84,8 @@ class LexicalIndex:
                 self._snapshot = snap
             self._checked_at = time.monotonic()
             return snap
+        finally:
+            self._lock.release()
 
     def _build(self, folder: Path, version: str) -> _Snapshot:
         import bm25s
