@@ -50,6 +50,32 @@ class _Snapshot:
     doc_ids: Any  # np.ndarray[str]
     df: dict[str, int]
 
+    def index(self) -> dict[str, int]:
+        """Chunk id -> position, built once per snapshot."""
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = {cid: i for i, cid in enumerate(self.ids)}
+            object.__setattr__(self, "_index", cached)
+        return cached
+
+
+def _admits(snap: _Snapshot, filters: Filters | None) -> Any:
+    """Boolean mask of the chunks the filters admit, or None when nothing is filtered."""
+    import numpy as np
+
+    if not filters or (filters.since is None and filters.until is None and not filters.kinds and not filters.doc_ids):
+        return None
+    keep = np.ones(len(snap.ids), dtype=bool)
+    if filters.since is not None:
+        keep &= snap.years >= filters.since
+    if filters.until is not None:
+        keep &= snap.years <= filters.until
+    if filters.kinds:
+        keep &= np.isin(snap.kinds, list(filters.kinds))
+    if filters.doc_ids:
+        keep &= np.isin(snap.doc_ids, list(filters.doc_ids))
+    return keep
+
 
 class LexicalIndex:
     """BM25 search that follows the store's content version. Thread-safe: searches read one
@@ -148,16 +174,8 @@ class LexicalIndex:
         if not query:
             return []
         mask = None
-        if filters and (filters.since is not None or filters.until is not None or filters.kinds or filters.doc_ids):
-            keep = np.ones(len(snap.ids), dtype=bool)
-            if filters.since is not None:
-                keep &= snap.years >= filters.since
-            if filters.until is not None:
-                keep &= snap.years <= filters.until
-            if filters.kinds:
-                keep &= np.isin(snap.kinds, list(filters.kinds))
-            if filters.doc_ids:
-                keep &= np.isin(snap.doc_ids, list(filters.doc_ids))
+        keep = _admits(snap, filters)
+        if keep is not None:
             if not keep.any():
                 return []
             mask = keep.astype(np.float32)
@@ -168,6 +186,16 @@ class LexicalIndex:
             for i, score in zip(docs[0], scores[0])
             if score > 0 and (mask is None or mask[int(i)] > 0)
         ]
+
+    def admitted(self, filters: Filters) -> tuple[float, Any]:
+        """(share of chunks the filters admit, a test 'is this chunk id admitted?'), from the
+        in-memory snapshot, so a dense search can filter without Chroma scanning metadata."""
+        snap = self._ensure()
+        keep = _admits(snap, filters)
+        if keep is None or not snap.ids:
+            return 1.0, lambda _cid: True
+        index = snap.index()
+        return float(keep.mean()), lambda cid: cid in index and bool(keep[index[cid]])
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a BM25 term; an unseen term weighs most."""

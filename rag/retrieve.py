@@ -21,6 +21,8 @@ from rag.timeframe import TimeFrame, read_timeframe, strip_change_words, strip_t
 
 EXHAUSTIVE_WINDOW = 12  # documents in a timeline window retrieved one by one
 MAX_POOL = 600  # passages ranked at once for a longer window
+POST_FILTER_MIN_SHARE = 0.02  # filters admitting less than this go to Chroma's own filter
+POST_FILTER_MAX_POOL = 2000  # largest unfiltered pool taken to filter in memory
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,28 @@ class Retriever:
             return [replace(p, rank=i) for i, p in enumerate(passages, start=1)]
         return self._ranked(text, vector, query.filters, query.k)
 
+    def _dense(self, vector: list[float], n: int, filters: Filters) -> list[tuple[Chunk, float]]:
+        """The n nearest admitted chunks. Chroma's filtered query scans the metadata of every
+        matching chunk, which grows with the corpus; when the filters admit a fair share of
+        it, take a wider unfiltered nearest-neighbour pool (ids only) and filter it in memory."""
+        share, admits = self.lexical.admitted(filters)
+        if share >= 1.0:
+            return self.store.query(vector, n, None)
+        wide = int(n / max(share, 1e-9) * 2) + 1
+        if share >= POST_FILTER_MIN_SHARE and wide <= POST_FILTER_MAX_POOL:
+            pool = self.store.nearest_ids(vector, wide)
+            kept = [(cid, sim) for cid, sim in pool if admits(cid)][:n]
+            if len(kept) >= n or len(pool) < wide:  # enough, or the pool held every chunk
+                sims = dict(kept)
+                return [(c, sims[c.chunk_id]) for c in self.store.chunks([cid for cid, _ in kept])]
+        return self.store.query(vector, n, filters)
+
     def _ranked(self, text: str, vector: list[float] | None, filters: Filters, k: int) -> list[Passage]:
         n = max(self.settings.candidates, k)
         dense: list[tuple[Chunk, float]] = []
         lexical: list[tuple[str, float]] = []
         if self.settings.mode in ("hybrid", "dense") and vector is not None:
-            dense = self.store.query(vector, n, filters)
+            dense = self._dense(vector, n, filters)
         if self.settings.mode in ("hybrid", "bm25"):
             lexical = self.lexical.search(text, n, filters)
         dense_sim = {c.chunk_id: s for c, s in dense}

@@ -311,6 +311,12 @@ class ChromaStore:
             if meta is not None and text is not None
         ]
 
+    def nearest_ids(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the nearest chunks, unfiltered, ids only (cheap)."""
+        self._open()
+        got = self._call("query", "chunks", "query", query_embeddings=[list(map(float, vector))], n_results=max(1, n), include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0])]
+
     def chunks(self, ids: Sequence[str]) -> list[Chunk]:
         self._open()
         if not ids:

@@ -67,3 +67,18 @@ def test_importing_rag_loads_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "[] True", out.stderr
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [dict(since=2014, until=2014), dict(kinds=("letter",)), dict(doc_ids=("ofsted-2010-07-letter",)), dict(since=2023)],
+)
+def test_filtering_the_nearest_pool_in_memory_matches_chromas_filter(corpus_settings, filters):
+    from rag.store import Filters
+
+    parts = components(corpus_settings)
+    vector = parts.embedder.encode_query("management oversight and supervision")
+    f = Filters(**filters)
+    ours = [(c.chunk_id, round(s, 5)) for c, s in parts.retriever._dense(vector, 20, f)]
+    chroma = [(c.chunk_id, round(s, 5)) for c, s in parts.store.query(vector, 20, f)]
+    assert ours == chroma and ours
