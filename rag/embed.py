@@ -158,6 +158,9 @@ def export_onnx(path: str, folder: Path, int8: bool) -> Path:
             def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
                 return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
 
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
         model = AutoModel.from_pretrained(path, local_files_only=True).eval()
         dummy = torch.ones(2, 16, dtype=torch.long)
         names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -184,11 +187,20 @@ def export_onnx(path: str, folder: Path, int8: bool) -> Path:
     return target
 
 
+def _weights_key(path: Path) -> str:
+    """Names the weights by what they are, not where they are installed, so every
+    installation of the same model shares one export."""
+    h = hashlib.sha256((path / "config.json").read_bytes())
+    for f in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        h.update(f"{f.name}:{f.stat().st_size}".encode())
+    return h.hexdigest()[:10]
+
+
 @lru_cache(maxsize=4)
 def _backend(path: str, device: str, backend: str, cache_dir: str) -> Any:
     if backend == "torch":
         return TorchBackend(path, device)
-    folder = Path(cache_dir) / ("onnx-" + hashlib.sha256(path.encode()).hexdigest()[:10])
+    folder = Path(cache_dir) / ("onnx-" + _weights_key(Path(path)))
     onnx_file = export_onnx(path, folder, int8=backend == "onnx-int8")
     return OnnxBackend(path, onnx_file, threads=os.cpu_count() or 2)
 

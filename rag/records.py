@@ -150,16 +150,21 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def reference(self) -> str:
-        """'Ofsted letter ... (letter, 28 July 2010), page 2, paragraph 53, section X'."""
-        parts = [f"{self.title} ({self.kind}, {format_date(self.date)})"]
+    def place(self, quote: str = "'") -> list[str]:
+        """The known parts of where the quote is: ['page 2', 'paragraph 53', "section 'X'"]."""
+        parts = []
         if self.page is not None:
             parts.append(f"page {self.page}")
         if self.paragraph:
             parts.append(f"paragraph {self.paragraph}")
         if self.section:
-            parts.append(f"section '{self.section}'")
-        return ", ".join(parts)
+            close = "\u2019" if quote == "\u2018" else quote
+            parts.append(f"section {quote}{self.section}{close}")
+        return parts
+
+    def reference(self) -> str:
+        """'Ofsted letter ... (letter, 28 July 2010), page 2, paragraph 53, section X'."""
+        return ", ".join([f"{self.title} ({self.kind}, {format_date(self.date)})", *self.place()])
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,9 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-class TestRagEmbeddingsUnit(EmbeddingsUnitTests):
+class _OurEmbeddings:
+    """What both standard embeddings suites are told to build."""
+
     @property
     def embeddings_class(self) -> type[RagEmbeddings]:
         return RagEmbeddings
@@ -34,18 +36,16 @@ class TestRagEmbeddingsUnit(EmbeddingsUnitTests):
     @property
     def embedding_model_params(self) -> dict[str, Any]:
         return {"embedder": Embedder(EmbedSettings())}
+
+
+class TestRagEmbeddingsUnit(_OurEmbeddings, EmbeddingsUnitTests):
+    pass
 
 
 @pytest.mark.integration
 @ASYNC
-class TestRagEmbeddingsIntegration(EmbeddingsIntegrationTests):
-    @property
-    def embeddings_class(self) -> type[RagEmbeddings]:
-        return RagEmbeddings
-
-    @property
-    def embedding_model_params(self) -> dict[str, Any]:
-        return {"embedder": Embedder(EmbedSettings())}
+class TestRagEmbeddingsIntegration(_OurEmbeddings, EmbeddingsIntegrationTests):
+    pass
 
 
 @pytest.mark.integration

@@ -142,13 +142,7 @@ def status_html(message: str, *, busy: bool = False, failed: bool = False) -> st
 
 def citation_meta(c: Citation) -> str:
     """'report · 30 June 2014 · page 3 · paragraph 53 · section ...' as escaped HTML."""
-    bits = [c.kind, format_date(c.date) or "undated"]
-    if c.page is not None:
-        bits.append(f"page {c.page}")
-    if c.paragraph:
-        bits.append(f"paragraph {c.paragraph}")
-    if c.section:
-        bits.append(f"section \u2018{c.section}\u2019")
+    bits = [c.kind, format_date(c.date) or "undated", *c.place(quote="\u2018")]
     return " · ".join(text_html(b) for b in bits)
 
 
