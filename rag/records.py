@@ -36,12 +36,6 @@ class SourceDoc:
     def year(self) -> int | None:
         return self.date.year if self.date else None
 
-    @property
-    def label(self) -> str:
-        """Short human label: 'letter, 28 July 2010'."""
-        when = format_date(self.date)
-        return f"{self.kind}, {when}" if when else self.kind
-
 
 @dataclass(frozen=True)
 class Page:
