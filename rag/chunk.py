@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.clean import DATE_LINE
 from rag.records import Chunk, CleanDoc, format_date
 from rag.settings import CHUNKER_VERSION
 from rag.text import quotable_spans, sentence_spans
+from rag.vocabulary import DATE_LINE, authority_key
 
 TokenCounter = Callable[[str], int]
 
@@ -42,6 +42,7 @@ def blocks_of(text: str) -> list[Block]:
     """The blocks of a cleaned text (separated by blank lines), classified."""
     blocks: list[Block] = []
     last_number: int | None = None
+    after_heading = False
     signed = False
     for m in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]*)*", text):
         body = m.group(0)
@@ -54,9 +55,10 @@ def blocks_of(text: str) -> list[Block]:
         elif signed:
             kind = "signature"
         elif n and (
-            (last_number is None and int(n.group(1)) <= 5)
+            ((last_number is None or after_heading) and int(n.group(1)) <= 5)
             or (last_number is not None and last_number < int(n.group(1)) <= last_number + 5)
         ):
+            # Numbering may restart in each section (some reports number within sections).
             kind, number = "numbered", int(n.group(1))
             last_number = number
         elif body.startswith("- "):
@@ -65,6 +67,7 @@ def blocks_of(text: str) -> list[Block]:
             kind, signed = "signature", True
         elif _is_heading(body):
             kind = "heading"
+        after_heading = kind == "heading"
         blocks.append(Block(m.start(), m.end(), body, kind, number))
     # A letter's addressee (name and role) follows its date and precedes its subject line.
     for before, block, after in zip(blocks, blocks[1:], blocks[2:]):
@@ -98,8 +101,10 @@ def chunk(doc: CleanDoc, max_tokens: int, count_tokens: TokenCounter) -> list[Ch
     spans: list[tuple[int, int]] = []
     section, para, tokens, only_heading = "", None, 0, False
 
+    who = f"{d.authority} " if d.authority else ""
+
     def header_for(sec: str) -> str:
-        return f"{d.kind}, {when}. {sec}" if sec else f"{d.kind}, {when}."
+        return f"{who}{d.kind}, {when}. {sec}" if sec else f"{who}{d.kind}, {when}."
 
     def flush() -> None:
         nonlocal spans, tokens, only_heading
@@ -200,6 +205,7 @@ def _make(doc: CleanDoc, start: int, end: int, section: str, para: int | None, h
         doc_id=d.doc_id,
         title=d.title,
         kind=d.kind,
+        authority=authority_key(d.authority),
         date=d.date.isoformat() if d.date else "",
         year=d.year or 0,
         text=body,

@@ -16,22 +16,24 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rag.layout import FOOTNOTE, read_layout
 from rag.records import CleanDoc, Page, SourceDoc
+from rag.vocabulary import DATE_LINE
 
 PAGE = "\f"  # page-break marker carried through cleaning, removed at the end
 
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-DATE_LINE = re.compile(rf"^\s*\d{{1,2}}(?:st|nd|rd|th)? ({_MONTHS}) (19|20)\d\d\s*$")
 _BULLET_CHARS = "◼•▪●◦‣■□➢►▶–"
 _BULLET = re.compile(rf"^[ \t]*[{_BULLET_CHARS}][ \t]*")
 _ITEM = re.compile(r"^[ \t]*(?:[-*][ \t]+|\d{1,3}\.[ \t]+(?=\S))")
 # Only formatting tags are stripped: any other markup is document text and is shown escaped.
 _FORMAT_TAG = re.compile(r"</?(?:p|br|b|i|em|strong|span|div|u|sup|sub|font)(?:\s[^<>]*)?/?>", re.I)
 _SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
-_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
-_PHONE = re.compile(r"\b0\d{3}[ ]?\d{3}[ ]?\d{4}\b|\b0\d{4}[ ]?\d{6}\b")
+# Every pattern is bounded, so cleaning stays linear in the length of any line.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}")
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"]{1,500}", re.I)
+_PHONE = re.compile(r"\b0\d{3}[ ]?\d{3}[ ]?\d{4}\b|\b0\d{4}[ ]?\d{6}\b|\b0\d{3}[ ]\d{3}[ ]\d{3,4}\b")
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?[ ]?[\dO][A-Z]{2}\b")
+_CONTACT_LABEL = re.compile(r"^(?:T|F|E|W|Tel|Telephone|Fax|Email|E-mail|Web|Website|Textphone|Text phone|Direct [TF]|Mobile)\b ?[:.]?", re.I)
 _BOILERPLATE = [
     re.compile(p, re.I)
     for p in (
@@ -55,6 +57,7 @@ def clean(doc: SourceDoc, pages: list[Page]) -> CleanDoc:
 
 def clean_pages(pages: list[Page]) -> tuple[str, list[tuple[int, int | None]]]:
     """Cleaned text of the pages and the (offset, page number) where each starts."""
+    pages = read_layout(pages)
     raw = f"\n{PAGE}\n".join(_normalise_chars(p.text) for p in pages)
     lines = [ln.rstrip(" \t\r\v") for ln in raw.split("\n")]
     lines = _drop_letter_furniture(lines)
@@ -64,7 +67,7 @@ def clean_pages(pages: list[Page]) -> tuple[str, list[tuple[int, int | None]]]:
     blocks = _drop_trailing_address(blocks)
     blocks = _keep_marks(blocks, [not b.strip(PAGE + " \t") for b in blocks])
     text = "\n\n".join(blocks)
-    text = _dehyphenate(text)
+    text = _dehyphenate(text).replace(FOOTNOTE, "")
     return _take_page_marks(text, [p.number for p in pages])
 
 
@@ -79,23 +82,39 @@ def _normalise_chars(text: str) -> str:
         text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
         .replace("\u00a0", " ").replace("\u200b", "")
     )
-    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)  # markdown bold
+    text = re.sub(r"\*\*([^*\n]{1,500}?)\*\*", r"\1", text)  # markdown bold
     text = re.sub(r"(?m)^#{1,6}[ \t]+", "", text)  # markdown headings become plain lines
+    text = re.sub(r"(?m)^[ \t]*[\ue000-\uf8ff][ \t]*", "- ", text)  # symbol-font bullets (private use)
     text = _BULLET.sub("- ", text)
     text = re.sub(rf"(?m)^([ \t]*)[{_BULLET_CHARS}][ \t]*", "- ", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = "".join(ch for ch in text if ch in "\n\t" + FOOTNOTE or unicodedata.category(ch)[0] != "C")
     return text
 
 
+def _is_mark(line: str) -> bool:
+    """A line that is only a page-break mark (str.strip would take the form feed too)."""
+    return line.strip(" \t\r\v") == PAGE
+
+
 def _is_contact(line: str) -> bool:
+    """A line of contact details (an address, a phone number, an e-mail or web address), as
+    letterheads and sign-offs carry them. A sentence that mentions a link is a finding and
+    stays: 'Inspectors found that the plan, at www.example.gov.uk/plan, was not driving change.'"""
     s = line.strip()
-    if not s:
+    if not s or len(s) > 300:
         return False
-    if _EMAIL.search(s) or _URL.search(s):
+    found = [p for p in (_EMAIL, _URL, _PHONE) if p.search(s)]
+    postcode = len(s) < 100 and _POSTCODE.search(s) is not None and not s.endswith(".")
+    if not found and not postcode:
+        return False
+    if _CONTACT_LABEL.match(s) and len(s) < 140:
         return True
-    if len(s) < 140 and (_PHONE.search(s) or re.match(r"^(T|F|E|W|Textphone|Text phone|Direct [TF])\b[: ]", s)):
-        return True
-    return len(s) < 100 and bool(_POSTCODE.search(s)) and not s.endswith(".")
+    rest = s
+    for p in (_EMAIL, _URL, _PHONE, _POSTCODE):
+        rest = p.sub(" ", rest)
+    words = re.findall(r"[A-Za-z]{2,}", rest)
+    is_sentence = len(words) >= 6 and s.rstrip(")\"'").endswith((".", "!", "?", ";"))
+    return not is_sentence and len(words) <= 6
 
 
 def _drop_letter_furniture(lines: list[str]) -> list[str]:
@@ -105,8 +124,8 @@ def _drop_letter_furniture(lines: list[str]) -> list[str]:
     if dear is not None:
         date = next((i for i in range(dear) if DATE_LINE.match(lines[i])), None)
         keep_from = date if date is not None else dear
-        head = [ln if ln.strip() == PAGE else "" for ln in lines[:keep_from]]
-        addr = [ln if ln.strip() == PAGE else "" for ln in lines[keep_from + 1 : dear + 1]]
+        head = [ln if _is_mark(ln) else "" for ln in lines[:keep_from]]
+        addr = [ln if _is_mark(ln) else "" for ln in lines[keep_from + 1 : dear + 1]]
         # Who the letter is to (name, role) is content; the postal address is not.
         named = [i for i, ln in enumerate(lines[keep_from + 1 : dear]) if ln.strip() and ln.strip() != PAGE][:2]
         to = [lines[keep_from + 1 + i].strip() for i in named]
@@ -114,16 +133,24 @@ def _drop_letter_furniture(lines: list[str]) -> list[str]:
             addr = ["", " ".join(to), ""] + addr
         lines = head + ([lines[date]] if date is not None else []) + addr + lines[dear + 1 :]
     out = []
-    for ln in lines:
-        if ln.strip() != PAGE and _is_contact(ln):
+    for i, ln in enumerate(lines):
+        if ln.strip() != PAGE and _is_contact(ln) and not _inside_paragraph(lines, i):
             out.append("")
         else:
             out.append(ln)
     return out
 
 
+def _inside_paragraph(lines: list[str], i: int) -> bool:
+    """Is line i a wrapped line in the middle of a paragraph (its sentence runs on)?"""
+    prev = next((ln.strip() for ln in reversed(lines[max(0, i - 2) : i]) if ln.strip() and ln.strip() != PAGE), "")
+    nxt = next((ln.strip() for ln in lines[i + 1 : i + 3] if ln.strip() and ln.strip() != PAGE), "")
+    runs_on = bool(prev) and len(prev) >= 50 and not prev.endswith(_TERMINAL)
+    return runs_on and nxt[:1].islower()
+
+
 def _starts_item(line: str) -> bool:
-    return bool(_ITEM.match(line)) or "\t" in line
+    return bool(_ITEM.match(line)) or "\t" in line or line.startswith(FOOTNOTE)
 
 
 def _wrap_widths(lines: list[str]) -> list[int | None]:
@@ -134,7 +161,7 @@ def _wrap_widths(lines: list[str]) -> list[int | None]:
     """
     widths: list[int | None] = [None] * len(lines)
     start = 0
-    for end in [i for i, ln in enumerate(lines) if ln.strip() == PAGE] + [len(lines)]:
+    for end in [i for i, ln in enumerate(lines) if _is_mark(ln)] + [len(lines)]:
         lengths = sorted(len(ln.strip()) for ln in lines[start:end] if ln.strip())
         if len(lengths) >= 5:
             width = lengths[int(0.9 * (len(lengths) - 1))]
@@ -153,7 +180,7 @@ def _blocks(lines: list[str]) -> list[str]:
     pending_page = ""
     current_width: int | None = None
     for raw, width in zip(lines, widths):
-        if raw.strip() == PAGE:
+        if _is_mark(raw):
             pending_page += PAGE
             continue
         line = raw.strip(" \t") if "\t" not in raw.strip() else raw.strip()
@@ -187,8 +214,11 @@ def _continues(prev: str, line: str, width: int | None = None) -> bool:
     if prev.endswith(_TERMINAL):
         # On a hard-wrapped page a line that reaches the margin did not end its paragraph.
         return width is not None and len(prev) >= 0.8 * width
-    # A short line that does not end mid-sentence is a heading, a name or an address line.
-    return len(prev) >= 50 or prev.endswith((",", "-", " and", " or", " the", " of", " to"))
+    if prev.endswith((",", "-", " and", " or", " the", " of", " to")):
+        return True
+    # A short line that does not end mid-sentence is a heading, a name or an address line;
+    # on a hard-wrapped page, "short" is well short of the page's margin.
+    return len(prev) >= (max(50, 0.65 * width) if width else 50)
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -227,12 +257,16 @@ def _is_boilerplate(block: str) -> bool:
 
 
 def _join_continuations(blocks: list[str]) -> list[str]:
-    """Join a block to the one before when a page break or blank line cut a paragraph."""
+    """Join a block to the one before when a page break or blank line cut a paragraph. A
+    footnote between the two halves is moved after the joined paragraph."""
     out: list[str] = []
     for b in blocks:
         body = b.lstrip(PAGE)
+        notes: list[str] = []
+        while out and (out[-1].lstrip(PAGE).startswith(FOOTNOTE) or not out[-1].strip(PAGE)) and not body.startswith(FOOTNOTE):
+            notes.insert(0, out.pop())  # footnotes and bare page marks between two halves
         if out and body and not _starts_item(body):
-            prev = out[-1].rstrip()
+            prev = out[-1].rstrip(" \t\n")
             prev_body = prev.lstrip(PAGE)
             cut_mid_sentence = not prev_body.endswith(_TERMINAL) and "\t" not in prev_body
             # A heading never ends a paragraph: the previous block must hold a full sentence.
@@ -240,8 +274,12 @@ def _join_continuations(blocks: list[str]) -> list[str]:
             if body[:1].islower() or (
                 cut_mid_sentence and holds_sentence and len(prev_body) > 100 and len(body) > 60
             ):
-                out[-1] = prev + " " + b
+                # the page marks of the footnotes moved after it stay with the paragraph
+                marks = "".join(ch for n in notes for ch in n if ch == PAGE)
+                out[-1] = prev + " " + marks + b
+                out.extend(n.replace(PAGE, "") for n in notes if n.strip(PAGE))
                 continue
+        out.extend(notes)
         out.append(b)
     return out
 
@@ -260,7 +298,7 @@ def _drop_trailing_address(blocks: list[str]) -> list[str]:
 def _dehyphenate(text: str) -> str:
     """'assess-/ment' becomes 'assessment' unless the document itself writes the word
     with its hyphen elsewhere ('extra-familial')."""
-    joins = list(re.finditer(r"(\w+)-\u2060(\f*)(\w+)", text))
+    joins = list(re.finditer(r"(?<!\w)(\w{1,80})-\u2060(\f*)(\w{1,80})", text))
     if not joins:
         return text
     vocabulary = {w.lower() for w in re.findall(r"\w+(?:-\w+)*", re.sub(r"-\u2060\f*", " ", text))}
@@ -271,7 +309,7 @@ def _dehyphenate(text: str) -> str:
             return f"{left}-{marks}{right}"
         return f"{left}{marks}{right}"
 
-    return re.sub(r"(\w+)-\u2060(\f*)(\w+)", decide, text)
+    return re.sub(r"(?<!\w)(\w{1,80})-\u2060(\f*)(\w{1,80})", decide, text)
 
 
 def _take_page_marks(text: str, numbers: list[int | None]) -> tuple[str, list[tuple[int, int | None]]]:

@@ -49,6 +49,7 @@ class _Snapshot:
     kinds: Any  # np.ndarray[str]
     doc_ids: Any  # np.ndarray[str]
     df: dict[str, int]
+    authorities: Any = None  # np.ndarray[str]
 
     def index(self) -> dict[str, int]:
         """Chunk id -> position, built once per snapshot."""
@@ -63,7 +64,7 @@ def _admits(snap: _Snapshot, filters: Filters | None) -> Any:
     """Boolean mask of the chunks the filters admit, or None when nothing is filtered."""
     import numpy as np
 
-    if not filters or (filters.since is None and filters.until is None and not filters.kinds and not filters.doc_ids):
+    if not filters or filters.empty:
         return None
     keep = np.ones(len(snap.ids), dtype=bool)
     if filters.since is not None:
@@ -74,6 +75,8 @@ def _admits(snap: _Snapshot, filters: Filters | None) -> Any:
         keep &= np.isin(snap.kinds, list(filters.kinds))
     if filters.doc_ids:
         keep &= np.isin(snap.doc_ids, list(filters.doc_ids))
+    if filters.authorities:
+        keep &= np.isin(snap.authorities, list(filters.authorities))
     return keep
 
 
@@ -130,6 +133,7 @@ class LexicalIndex:
             np.array([c.kind for c in chunks], dtype=str),
             np.array([c.doc_id for c in chunks], dtype=str),
             dict(Counter(t for doc in corpus for t in set(doc))),
+            np.array([c.authority for c in chunks], dtype=str),
         )
         try:
             if folder.parent.exists():
@@ -140,7 +144,7 @@ class LexicalIndex:
                 bm25.save(str(folder))
             (folder / "chunks.json").write_text(json.dumps({
                 "ids": snap.ids, "years": snap.years.tolist(), "kinds": snap.kinds.tolist(),
-                "doc_ids": snap.doc_ids.tolist(), "df": snap.df,
+                "doc_ids": snap.doc_ids.tolist(), "df": snap.df, "authorities": snap.authorities.tolist(),
             }))
         except OSError:
             pass  # a read-only cache only costs a rebuild next start
@@ -161,6 +165,7 @@ class LexicalIndex:
         return _Snapshot(
             version, bm25, data["ids"], np.array(data["years"], dtype=np.int32),
             np.array(data["kinds"], dtype=str), np.array(data["doc_ids"], dtype=str), data.get("df", {}),
+            np.array(data.get("authorities", [""] * len(data["ids"])), dtype=str),
         )
 
     def search(self, question: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:

@@ -1,9 +1,10 @@
-"""Facts about a document: from the corpus manifest where it has an entry, else read from
-the text (letter date, 'Report published', 'Inspection date'), recording where each came from.
+"""What a document is: its id, title, kind, date and authority, from the corpus manifest
+where it has an entry, else from what the document says about itself (``rag.facts``), else
+from its file name, recording where each came from.
 
     >>> m = load_manifest(Path("corpus"))
-    >>> m["2014-06-30-ofsted-report-help-protection-looked-after-lscb.txt"]["kind"]
-    'report'
+    >>> m["2010-07-28-ofsted-letter-contact-referral-assessment.txt"]["kind"]
+    'letter'
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import DocumentError
-from rag.records import SourceDoc
+from rag.records import ReportFacts, SourceDoc
+from rag.vocabulary import MONTH_NUMBER, MONTHS, display_authority, parse_date
 
 MANIFEST_NAME = "manifest.toml"
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
-_DATE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(" + "|".join(m.capitalize() for m in _MONTHS) + r")\s+((?:19|20)\d\d)\b")
 
 
 def load_manifest(folder: Path) -> dict[str, dict[str, Any]]:
@@ -36,7 +35,7 @@ def load_manifest(folder: Path) -> dict[str, dict[str, Any]]:
         raise DocumentError(path, f"manifest is not valid TOML: {exc}") from None
     entries = {}
     for i, entry in enumerate(data.get("document", [])):
-        for key in ("id", "file", "title", "kind", "date"):
+        for key in ("id", "file"):
             if key not in entry:
                 raise DocumentError(path, f"document #{i + 1} has no '{key}'")
         entries[entry["file"]] = entry
@@ -52,90 +51,129 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "document"
 
 
-def describe(path: Path, data: bytes, text: str, entry: dict[str, Any] | None) -> SourceDoc:
-    """A SourceDoc for the file: manifest facts first, extracted ones otherwise."""
+def describe(path: Path, data: bytes, entry: dict[str, Any] | None, facts: ReportFacts | None = None, text: str = "") -> SourceDoc:
+    """A SourceDoc for the file: what the manifest says first, then what the document says
+    about itself (``facts``, read from its cleaned ``text``), then its file name.
+
+    With no ``facts`` (a probe to compare content hashes) only the manifest is read."""
     content_hash = hashlib.sha256(data + json.dumps(entry or {}, sort_keys=True, default=str).encode()).hexdigest()
-    if entry:
-        date = entry["date"]
-        if isinstance(date, str):
-            date = dt.date.fromisoformat(date)
-        period = ""
-        if entry.get("period_start") and entry.get("period_end"):
-            period = f"{entry['period_start']} to {entry['period_end']}"
-        return SourceDoc(
-            doc_id=str(entry["id"]),
-            path=str(path),
-            title=str(entry["title"]),
-            kind=str(entry["kind"]),
-            date=date,
-            content_hash=content_hash,
-            period=period,
-            authority=str(entry.get("authority", "")),
-            source_note=str(entry.get("source", "")),
-            provenance={k: "manifest" for k in ("id", "title", "kind", "date", "period") if k in entry or k == "period"},
-        )
-    facts = extract_facts(text)
-    provenance = facts.pop("provenance")
-    title = facts.get("title") or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
-    provenance.setdefault("title", "file name")
-    provenance["id"] = "file name"
+    facts = facts or ReportFacts()
+    entry = entry or {}
+    provenance: dict[str, str] = {}
+
+    def pick(name: str, *options: tuple[Any, str]) -> Any:
+        for value, where in options:
+            if value:
+                provenance[name] = where
+                return value
+        provenance[name] = "unknown"
+        return None
+
+    date = pick(
+        "date",
+        (_as_date(entry.get("date")), "manifest"),
+        (_as_date(facts.published), _where(facts, "published", "extracted")),
+        (date_in_name(path.name), "file name"),
+        (_as_date(facts.inspection_end), "extracted: last day of the inspection (no publication date given)"),
+        (parse_date(text[:6000]), "extracted: first date in the text"),
+    )
+    kind = pick(
+        "kind",
+        (entry.get("kind"), "manifest"),
+        (KIND_OF_FRAMEWORK.get(facts.framework), _where(facts, "framework", "extracted from the framework")),
+        ("letter" if _LETTER_CLOSING.search(text) else "", "extracted: a letter's sign-off"),
+        ("document", "default"),
+    )
+    framework = pick(
+        "framework",
+        (entry.get("framework"), "manifest"),
+        (facts.framework, _where(facts, "framework", "extracted")),
+        ("news" if kind == "news" else "", "kind"),
+    ) or ""
+    authority = pick(
+        "authority",
+        (display_authority(str(entry["authority"])) if entry.get("authority") else "", "manifest"),
+        (facts.authority, _where(facts, "authority", "extracted")),
+    ) or ""
+    title = pick(
+        "title",
+        (entry.get("title"), "manifest"),
+        (_title(facts, text), "extracted: the document's heading"),
+        (path.stem.replace("-", " ").replace("_", " ").strip().capitalize(), "file name"),
+    )
+    period = ""
+    if entry.get("period_start") and entry.get("period_end"):
+        period, provenance["period"] = f"{entry['period_start']} to {entry['period_end']}", "manifest"
+    elif facts.inspection_start:
+        period, provenance["period"] = f"{facts.inspection_start} to {facts.inspection_end}", _where(facts, "inspection_dates", "extracted")
+    provenance["id"] = "manifest" if entry.get("id") else "file name"
     return SourceDoc(
-        doc_id=slug(path.stem),
+        doc_id=str(entry.get("id") or slug(path.stem)),
         path=str(path),
-        title=title,
-        kind=facts.get("kind", "document"),
-        date=facts.get("date"),
+        title=str(title),
+        kind=str(kind),
+        date=date,
         content_hash=content_hash,
-        period=facts.get("period", ""),
-        authority=facts.get("authority", ""),
+        period=period,
+        authority=authority,
+        source_note=str(entry.get("source", "")),
         provenance=provenance,
+        framework=framework,
+        facts=facts,
     )
 
 
-def parse_date(text: str) -> dt.date | None:
-    m = _DATE.search(text)
-    if not m:
+KIND_OF_FRAMEWORK = {
+    "SIF": "report", "ILACS standard": "report", "ILACS short": "report", "ILACS": "report",
+    "monitoring visit": "letter", "focused visit": "letter", "unannounced inspection": "letter",
+    "joint targeted area inspection": "letter", "news": "news",
+}
+_NAME_DATE = (
+    re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.](\d{1,2})[-_.](\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(\d{1,2})[-_ ]?(" + "|".join(MONTHS) + r")[-_ ]?((?:19|20)\d\d)(?!\d)", re.I),
+)
+
+
+_LETTER_CLOSING = re.compile(r"^Yours (?:sincerely|faithfully)", re.M)
+
+
+def date_in_name(name: str) -> dt.date | None:
+    """A date the file's name gives ('2014-06-30-report.pdf', 'kent--18-june-2022.pdf')."""
+    if m := _NAME_DATE[0].search(name):
+        y, mo, d = (int(x) for x in m.groups())
+    elif m := _NAME_DATE[1].search(name):
+        d, mo, y = int(m.group(1)), MONTH_NUMBER[m.group(2).lower()], int(m.group(3))
+    else:
         return None
     try:
-        return dt.date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+        return dt.date(y, mo, d)
     except ValueError:
         return None
 
 
-def extract_facts(text: str) -> dict[str, Any]:
-    """Date, kind, title and period read from the text itself, with their provenance."""
-    facts: dict[str, Any] = {}
-    prov: dict[str, str] = {}
-    head = text[:6000]
-    lines = [ln.strip() for ln in head.splitlines() if ln.strip()]
-    published = re.search(r"Report published:?\s*(.+)", head)
-    letter_date = next((ln for ln in lines[:40] if re.fullmatch(r"\d{1,2} [A-Z][a-z]+ (19|20)\d\d", ln)), None)
-    if published and parse_date(published.group(1)):
-        facts["date"], prov["date"] = parse_date(published.group(1)), "extracted: 'Report published' line"
-    elif letter_date and parse_date(letter_date):
-        facts["date"], prov["date"] = parse_date(letter_date), "extracted: letter date line"
-    elif parse_date(head):
-        facts["date"], prov["date"] = parse_date(head), "extracted: first date in the text"
-    else:
-        prov["date"] = "unknown: no date found"
-    inspected = re.search(r"Inspection dates?:?\s*(.+)", head)
-    visit = re.search(r"(?:visit|inspection)[^.]{0,80}? on (\d{1,2}(?: and \d{1,2})? [A-Z][a-z]+ (?:19|20)\d\d)", head)
-    if inspected:
-        facts["period"], prov["period"] = inspected.group(1).strip(), "extracted: 'Inspection date' line"
-    elif visit:
-        facts["period"], prov["period"] = visit.group(1), "extracted: visit dates in the text"
-    dear = next((i for i, ln in enumerate(lines) if ln.startswith("Dear ")), None)
-    if published or re.search(r"^Inspection of ", head, re.M):
-        facts["kind"], prov["kind"] = "report", "extracted: report headings"
-    elif dear is not None and re.search(r"Yours (sincerely|faithfully)", text):
-        facts["kind"], prov["kind"] = "letter", "extracted: 'Dear ...' and sign-off"
-    else:
-        facts["kind"], prov["kind"] = "document", "default"
-    if dear is not None and dear + 1 < len(lines):
-        facts["title"], prov["title"] = f"Letter: {lines[dear + 1][:150]}", "extracted: subject line after 'Dear'"
-    elif published:
-        first = next((ln for ln in lines if ln.startswith("Inspection of")), None)
-        if first:
-            facts["title"], prov["title"] = first[:150], "extracted: report heading"
-    facts["provenance"] = prov
-    return facts
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _where(facts: ReportFacts, name: str, default: str) -> str:
+    f = facts.of(name)
+    return f"extracted: '{f.line[:80]}'" + (f" (page {f.page})" if f.page else "") if f else default
+
+
+def _title(facts: ReportFacts, text: str) -> str:
+    """The document's own heading: an inspection's title line, a letter's subject line."""
+    for name in ("framework", "authority"):
+        f = facts.of(name)
+        if f and re.match(r"^(?:(?:Re-)?[Ii]nspection|Monitoring|Focused|Annual|Joint|Unannounced)\b", f.line):
+            line = f.line[:160]
+            if re.match(r"^(?:Re-)?[Ii]nspection of (?:children['’]s social care services|services for)", line) and facts.authority:
+                return f"{facts.authority}: {line}"
+            return line
+    return ""

@@ -20,12 +20,13 @@ from pathlib import Path
 from rag import answer as answer_stage
 from rag import chunk as chunk_stage
 from rag import clean as clean_stage
+from rag import facts as facts_stage
 from rag.embed import Embedder, pack
 from rag.errors import DocumentError, IndexStoreError, QuestionError, RagError
 from rag.lexical import LexicalIndex
 from rag.load import SUPPORTED, read_bytes, read_document, sniff
 from rag.metadata import describe, load_manifest, slug
-from rag.records import Answer, Passage
+from rag.records import Answer, CleanDoc, Passage
 from rag.retrieve import Query, Retriever, plan
 from rag.settings import ChunkSettings, EmbedSettings, Settings, load_settings
 from rag.store import ChromaStore, DocRecord, Filters
@@ -174,7 +175,7 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     previous = catalog.get(doc_id)
     if previous and previous.path != resolved and Path(previous.path).exists():
         raise DocumentError(path, f"document id '{doc_id}' is already used by {previous.path}", help="rename the file")
-    probe = describe(path, data, "", entry)
+    probe = describe(path, data, entry)
     if previous and previous.content_hash == probe.content_hash:
         return FileResult(str(path), "unchanged", doc_id, previous.chunks)
     file_hash = hashlib.sha256(data).hexdigest()
@@ -184,12 +185,13 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data)
     report.warnings.extend(warnings)
     t1 = time.perf_counter()
-    doc = describe(path.resolve(), data, "\n".join(p.text for p in pages), entry)
+    text, page_starts = clean_stage.clean_pages(pages)
+    if len(text.strip()) < 20:
+        raise DocumentError(path, "no usable text after cleaning (only letterhead or markup?)")
+    doc = describe(path.resolve(), data, entry, facts_stage.read_facts(text, page_starts), text)
     if title and doc.provenance.get("title") == "file name":
         doc = replace(doc, title=title, provenance={**doc.provenance, "title": "given with the file (upload name)"})
-    cleaned = clean_stage.clean(doc, pages)
-    if len(cleaned.text.strip()) < 20:
-        raise DocumentError(path, "no usable text after cleaning (only letterhead or markup?)")
+    cleaned = CleanDoc(doc, text, tuple(page_starts))
     t2 = time.perf_counter()
     chunks = chunk_stage.chunk(cleaned, settings.chunk.max_tokens, parts.embedder.count_tokens)
     t3 = time.perf_counter()

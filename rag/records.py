@@ -1,5 +1,6 @@
 """The records that flow through the pipeline, named from the domain.
 
+    Page (raw text) -> ReportFacts (what a document says about itself, each Fact with its line)
     SourceDoc (a file and its facts) -> CleanDoc (normalised text, page offsets)
     -> Chunk (a span of it with its origin) -> Passage (a chunk retrieved, with a score)
     -> Citation (a quoted sentence of a passage) -> Answer
@@ -8,9 +9,70 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact and the line it was read from (``start``: offset in the cleaned text)."""
+
+    name: str
+    value: str
+    line: str
+    start: int
+    page: int | None = None
+    area: str = ""  # judgements: the area key (AREAS); the label as printed is in ``line``
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """What a document states about itself. Empty strings where it does not say."""
+
+    authority: str = ""
+    framework: str = ""
+    published: str = ""  # ISO date
+    inspection_start: str = ""
+    inspection_end: str = ""
+    lead_inspector: str = ""
+    inspectors: tuple[str, ...] = ()
+    addressee: str = ""
+    visit_number: int | None = None
+    areas_covered: tuple[str, ...] = ()
+    facts: tuple[Fact, ...] = field(default=(), repr=False)
+
+    def judgement(self, area: str) -> Fact | None:
+        return next((f for f in self.facts if f.name == "judgement" and f.area == area), None)
+
+    @property
+    def judgements(self) -> list[Fact]:
+        return [f for f in self.facts if f.name == "judgement"]
+
+    def of(self, name: str) -> Fact | None:
+        return next((f for f in self.facts if f.name == name), None)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, blob: str) -> ReportFacts:
+        if not blob:
+            return cls()
+        data = json.loads(blob)
+        data["facts"] = tuple(Fact(**f) for f in data.get("facts", ()))
+        data["inspectors"] = tuple(data.get("inspectors", ()))
+        data["areas_covered"] = tuple(data.get("areas_covered", ()))
+        return cls(**data)
+
+    def public(self) -> dict[str, Any]:
+        """The facts as a plain dict for `rag docs --json` and the library."""
+        d = asdict(self)
+        d["judgements"] = {f.area: {"grade": f.value, "label": f.line, "page": f.page} for f in self.judgements}
+        d["sources"] = {f.name: {"line": f.line, "page": f.page} for f in self.facts if f.name != "judgement"}
+        del d["facts"]
+        return d
 
 
 @dataclass(frozen=True)
@@ -28,9 +90,11 @@ class SourceDoc:
     date: dt.date | None
     content_hash: str
     period: str = ""
-    authority: str = ""
+    authority: str = ""  # the place name, as the document writes it ('Barking and Dagenham')
     source_note: str = ""
     provenance: dict[str, str] = field(default_factory=dict)
+    framework: str = ""  # SIF, ILACS standard, ILACS short, monitoring visit, ... (facts.FRAMEWORKS)
+    facts: ReportFacts = field(default_factory=lambda: ReportFacts(), compare=False)
 
     @property
     def year(self) -> int | None:
@@ -70,8 +134,9 @@ class Chunk:
     text: str
     start: int  # character span in the cleaned text
     end: int
-    header: str  # prefix embedded with the text: date, kind, section
+    header: str  # prefix embedded with the text: authority, kind, date, section
     section: str = ""
+    authority: str = ""  # vocabulary.authority_key of the document's authority
     page: int | None = None
     page_end: int | None = None
     paragraphs: tuple[int, ...] = ()  # the report's own paragraph numbers
@@ -113,6 +178,7 @@ class Passage:
             "doc_id": c.doc_id,
             "title": c.title,
             "kind": c.kind,
+            "authority": c.authority,
             "date": c.date,
             "year": c.year,
             "page": c.page,

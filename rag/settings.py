@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import SettingsError
 
-CHUNKER_VERSION = "5"
+CHUNKER_VERSION = "6"
 
 
 class _Section(BaseModel):

@@ -22,8 +22,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from rag.errors import IndexStoreError
-from rag.records import Chunk, CleanDoc
+from rag.records import Chunk, CleanDoc, ReportFacts
 from rag.settings import Settings
+from rag.vocabulary import authority_key
 
 _BATCH = 2000
 VERSION_ID = "__catalog_version__"  # the catalog record whose stamp changes on every write
@@ -48,10 +49,25 @@ class DocRecord:
     source_note: str = ""
     provenance: str = "{}"
     file_hash: str = ""
+    framework: str = ""
+    facts: str = ""  # ReportFacts.to_json()
 
     @property
     def year(self) -> int:
         return int(self.date[:4]) if self.date else 0
+
+    @property
+    def authority_key(self) -> str:
+        return authority_key(self.authority)
+
+    @property
+    def report_facts(self) -> ReportFacts:
+        """The facts the document states about itself (parsed once per record)."""
+        cached = self.__dict__.get("_facts")
+        if cached is None:
+            cached = ReportFacts.from_json(self.facts)
+            object.__setattr__(self, "_facts", cached)
+        return cached
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,11 @@ class Filters:
     until: int | None = None
     kinds: tuple[str, ...] = ()
     doc_ids: tuple[str, ...] = ()
+    authorities: tuple[str, ...] = ()  # vocabulary.authority_key values
+
+    @property
+    def empty(self) -> bool:
+        return self.since is None and self.until is None and not self.kinds and not self.doc_ids and not self.authorities
 
     def where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
@@ -73,6 +94,8 @@ class Filters:
             clauses.append({"kind": {"$in": list(self.kinds)}})
         if self.doc_ids:
             clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.authorities:
+            clauses.append({"authority": {"$in": list(self.authorities)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -84,7 +107,12 @@ class Filters:
             and (self.until is None or year <= self.until)
             and (not self.kinds or doc.kind in self.kinds)
             and (not self.doc_ids or doc.doc_id in self.doc_ids)
+            and (not self.authorities or _authority_of(doc) in self.authorities)
         )
+
+
+def _authority_of(doc: DocRecord | Chunk) -> str:
+    return doc.authority_key if isinstance(doc, DocRecord) else doc.authority
 
 
 # Ours, not langchain_chroma.Chroma: a catalog makes re-indexing idempotent, and scores leave as similarities.
@@ -257,6 +285,9 @@ class ChromaStore:
             "indexed_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "period": doc.period,
             "authority": doc.authority,
+            "authority_key": authority_key(doc.authority),
+            "framework": doc.framework,
+            "facts": doc.facts.to_json(),
             "source_note": doc.source_note,
             "provenance": json.dumps(doc.provenance, sort_keys=True),
             "page_starts": json.dumps(list(clean.page_starts)),
@@ -366,6 +397,7 @@ def _chunk_meta(c: Chunk) -> dict[str, Any]:
         "doc_id": c.doc_id,
         "title": c.title,
         "kind": c.kind,
+        "authority": c.authority,
         "date": c.date,
         "year": c.year,
         "start": c.start,
@@ -387,6 +419,7 @@ def _chunk_from(cid: str, text: str, m: dict[str, Any]) -> Chunk:
         doc_id=m["doc_id"],
         title=m["title"],
         kind=m["kind"],
+        authority=m.get("authority", ""),
         date=m["date"],
         year=int(m["year"]),
         text=text,
@@ -420,4 +453,6 @@ def _doc_record(m: dict[str, Any]) -> DocRecord:
         source_note=m.get("source_note", ""),
         provenance=m.get("provenance", "{}"),
         file_hash=m.get("file_hash", ""),
+        framework=m.get("framework", ""),
+        facts=m.get("facts", ""),
     )

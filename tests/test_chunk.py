@@ -4,14 +4,17 @@ from pathlib import Path
 import pytest
 
 from rag.chunk import blocks_of, chunk
-from rag.clean import clean
+from rag.clean import clean_pages
 from rag.embed import Embedder
+from rag.facts import read_facts
+from rag.load import read_document
 from rag.metadata import describe, load_manifest
-from rag.records import Page
+from rag.records import CleanDoc
 from rag.settings import EmbedSettings
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-FILES = sorted(p.name for p in CORPUS.glob("*.txt"))
+FILES = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".txt", ".pdf"))
+REPORT_2014 = "2014-06-30-ofsted-report-help-protection-looked-after-lscb.pdf"
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +24,9 @@ def tokenizer():
 
 def chunks_of(name: str, count, max_tokens: int = 200):
     path = CORPUS / name
-    data = path.read_bytes()
-    doc = describe(path, data, "", load_manifest(CORPUS)[name])
-    cleaned = clean(doc, [Page(None, data.decode("utf-8"))])
+    text, starts = clean_pages(read_document(path)[0])
+    doc = describe(path, path.read_bytes(), load_manifest(CORPUS)[name], read_facts(text, starts), text)
+    cleaned = CleanDoc(doc, text, tuple(starts))
     return cleaned, chunk(cleaned, max_tokens, count)
 
 
@@ -56,7 +59,7 @@ def test_chunks_end_at_sentence_or_block_ends(name, tokenizer):
 
 
 def test_report_paragraph_numbers_are_carried(tokenizer):
-    _, chunks = chunks_of("2014-06-30-ofsted-report-help-protection-looked-after-lscb.txt", tokenizer)
+    _, chunks = chunks_of(REPORT_2014, tokenizer)
     by_text = {c.paragraphs: c for c in chunks if c.paragraphs}
     assert "Since January 2014 management oversight of casework has become more robust." in by_text[(53,)].text
     assert by_text[(95,)].section.startswith("The experiences and progress of children looked after")

@@ -35,9 +35,9 @@ def settings(tmp_path, corpus_copy):
 
 def test_ingest_indexes_the_corpus_then_skips_it_unchanged(fake_parts, settings):
     first = pipeline.ingest(settings=settings)
-    assert first.ok and first.count("indexed") == 5 and first.embedded_chunks > 200
+    assert first.ok and first.count("indexed") == 8 and first.embedded_chunks > 200
     again = pipeline.ingest(settings=settings)
-    assert again.count("unchanged") == 5 and again.embedded_chunks == 0
+    assert again.count("unchanged") == 8 and again.embedded_chunks == 0
 
 
 def test_editing_one_file_re_embeds_only_it(fake_parts, settings):
@@ -47,7 +47,7 @@ def test_editing_one_file_re_embeds_only_it(fake_parts, settings):
     news = settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt"
     news.write_text(news.read_text() + "\nA new closing sentence about supervision.\n")
     report = pipeline.ingest(settings=settings)
-    assert report.count("replaced") == 1 and report.count("unchanged") == 4
+    assert report.count("replaced") == 1 and report.count("unchanged") == 7
     assert report.embedded_chunks == before["news-2023-06-first-monitoring-visit"].chunks
     ids = [c.chunk_id for c in store.iter_chunks()]
     assert len(ids) == len(set(ids)) == sum(d.chunks for d in store.documents())
@@ -69,7 +69,7 @@ def test_bad_files_are_reported_and_the_rest_index(fake_parts, settings):
     failed = {f.path.rsplit("/", 1)[-1]: f.message for f in report.failed}
     assert set(failed) == {"empty.txt", "junk.txt", "broken.pdf"}
     assert "empty file" in failed["empty.txt"] and "binary" in failed["junk.txt"] and "corrupt PDF" in failed["broken.pdf"]
-    assert report.count("indexed") == 5 and not report.ok
+    assert report.count("indexed") == 8 and not report.ok
 
 
 def test_a_failed_file_keeps_its_previous_version(fake_parts, settings):
@@ -85,7 +85,7 @@ def test_a_failed_file_keeps_its_previous_version(fake_parts, settings):
 def test_rebuild_starts_afresh(fake_parts, settings):
     pipeline.ingest(settings=settings)
     report = pipeline.ingest(settings=settings, rebuild=True)
-    assert report.count("indexed") == 5
+    assert report.count("indexed") == 8
 
 
 def test_search_filters_and_time_awareness(fake_parts, settings):
@@ -139,7 +139,7 @@ def test_the_same_document_under_two_names_is_indexed_once(fake_parts, settings)
     report = pipeline.ingest(settings=settings)
     dup = next(f for f in report.files if f.path.endswith("copy-of-news.txt"))
     assert dup.status == "duplicate" and "same content as" in dup.message and report.ok
-    assert len(fake_parts(settings).store.documents()) == 5
+    assert len(fake_parts(settings).store.documents()) == 8
 
 
 def test_a_file_that_vanishes_mid_ingest_is_reported(fake_parts, settings, monkeypatch):
@@ -154,7 +154,7 @@ def test_a_file_that_vanishes_mid_ingest_is_reported(fake_parts, settings, monke
     monkeypatch.setattr(pipeline, "_ingest_one", vanish_first)
     report = pipeline.ingest(settings=settings)
     assert [f.message for f in report.failed] == ["file not found (moved or deleted while ingesting?)"]
-    assert report.count("indexed") == 4
+    assert report.count("indexed") == 7
 
 
 def test_ask_stream_ends_with_the_answer_and_falls_back_when_the_llm_is_away(fake_parts, settings):

@@ -1,0 +1,168 @@
+"""The domain's vocabulary, in one place: dates, inspection grades, numbers and the shape of
+an English council's name. Every stage that reads dates, grades or counts takes them from here.
+
+Nothing here names a council, a team or a person: these are the words of the domain (the
+grades Ofsted gives, the months, how local-government names are built), not of a corpus.
+
+    >>> parse_date("Report published: 30 June 2014")
+    datetime.date(2014, 6, 30)
+    >>> grade_at_end("Overall effectiveness Requires improvement")
+    ('Overall effectiveness', 'requires improvement')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)
+MONTH_NUMBER = {m: i for i, m in enumerate(MONTHS, 1)} | {m[:3]: i for i, m in enumerate(MONTHS, 1)} | {"sept": 9}
+MONTH_NAMES = "|".join(m.capitalize() for m in MONTHS)
+MONTH_RE = rf"(?:{MONTH_NAMES})"
+YEAR_RE = r"(?:19|20)\d\d"
+
+# "30 June 2014", "30th June 2014" (bounded repetitions: linear on any input).
+DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s{{1,3}}({MONTH_NAMES})\s{{1,3}}({YEAR_RE})\b", re.I)
+# A line that is only a date: a letter's date line.
+DATE_LINE = re.compile(rf"^\s*\d{{1,2}}(?:st|nd|rd|th)?\s({MONTH_NAMES})\s{YEAR_RE}\s*$")
+# "18 to 29 July 2022", "29 April 2014 - 21 May 2014", "10 to 21 November 2025",
+# "19 November-30 November 2018", "6 December 2021 to 17 December 2021"
+DATE_RANGE = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s{{1,3}}({MONTH_NAMES}))?(?:\s{{1,3}}({YEAR_RE}))?"
+    rf"\s{{0,3}}(?:to|-|–|—|until|and)\s{{0,3}}"
+    rf"(\d{{1,2}})(?:st|nd|rd|th)?\s{{1,3}}({MONTH_NAMES})\s{{1,3}}({YEAR_RE})\b",
+    re.I,
+)
+# A date or a month named in text (for 'when' answers).
+WHEN = re.compile(
+    rf"\b\d{{1,2}}(?:\s{{0,2}}(?:and|-|–|to)\s{{0,2}}\d{{1,2}})?\s{{1,3}}{MONTH_RE}\b|\b{MONTH_RE}\s{{1,3}}(?:\d{{1,2}}\b|{YEAR_RE})"
+)
+YEAR = re.compile(rf"\b({YEAR_RE})\b")
+
+# Ofsted's grades, best first. "Adequate" and "performs poorly/excellently" belong to the
+# frameworks before 2013; "requires improvement to be good" is the longer form of RI.
+GRADES = ("outstanding", "good", "requires improvement", "inadequate")
+GRADE_RANK = {"outstanding": 4, "good": 3, "requires improvement": 2, "adequate": 2, "inadequate": 1}
+_GRADE_ALTERNATIVES = r"requires\s+improvement(?:\s+to\s+be\s+good)?|require\s+improvement|outstanding|good|inadequate|adequate"
+GRADE = re.compile(rf"\b({_GRADE_ALTERNATIVES})\b", re.I)
+_GRADE_AT_END = re.compile(rf"^(?P<area>.*?)[\s:\-–]*\b(?P<grade>{_GRADE_ALTERNATIVES})\s*$", re.I)
+# Words after which a grade is a statement ("services are inadequate"), not a table cell.
+_STATEMENT_VERBS = frozenset("is are was were be been being remain remains remained as judged rated now still not".split())
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
+}
+QUANTITY_WORDS = ("half", "quarter", "third", "dozen", "several", "few", "majority", "minority")
+NUMBER_WORD_RE = r"(?:" + "|".join(list(NUMBER_WORDS) + list(QUANTITY_WORDS)) + r")"
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+}
+ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\b", re.I)
+
+# How English local-government names are built around the place name: "London Borough of X",
+# "X County Council", "City of X Metropolitan District Council", "X Children's Trust".
+AUTHORITY_AFFIXES = frozenset(
+    """london royal borough of city county council metropolitan district the unitary authority
+    local children's childrens children services service and families family trust social care
+    inspection""".split()
+)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first day-month-year date in ``text``, or None."""
+    for m in DATE.finditer(text):
+        try:
+            return dt.date(int(m.group(3)), MONTH_NUMBER[m.group(2).lower()], int(m.group(1)))
+        except ValueError:
+            continue
+    return None
+
+
+def parse_range(text: str) -> tuple[dt.date, dt.date] | None:
+    """The first date range ('18 to 29 July 2022') in ``text`` as (start, end), or None."""
+    for m in DATE_RANGE.finditer(text):
+        d1, m1, y1, d2, m2, y2 = m.groups()
+        try:
+            end = dt.date(int(y2), MONTH_NUMBER[m2.lower()], int(d2))
+            start_month = MONTH_NUMBER[m1.lower()] if m1 else end.month
+            start_year = int(y1) if y1 else (end.year if start_month <= end.month else end.year - 1)
+            start = dt.date(start_year, start_month, int(d1))
+        except ValueError:
+            continue
+        if start <= end and (end - start).days <= 400:
+            return start, end
+    return None
+
+
+def normal_grade(text: str) -> str:
+    """'Requires Improvement to be good' -> 'requires improvement'; '' when not a grade."""
+    t = re.sub(r"\s+", " ", text.strip().lower())
+    if t.startswith("require"):
+        return "requires improvement"
+    return t if t in GRADE_RANK else ""
+
+
+def grade_at_end(line: str) -> tuple[str, str] | None:
+    """(area, grade) when ``line`` reads as a judgement table row ('Adoption performance Good'),
+    None for prose ('services in X are inadequate.') or a line without a grade at its end."""
+    s = line.strip()
+    if not s or s.endswith((".", ";", ",")):
+        return None
+    m = _GRADE_AT_END.match(s)
+    if not m:
+        return None
+    area = m.group("area").strip(" :-–")
+    words = area.lower().split()
+    if words and words[-1] in _STATEMENT_VERBS:
+        return None
+    return area, normal_grade(m.group("grade"))
+
+
+def grade_label(grade: str) -> str:
+    """'requires improvement' -> 'Requires improvement'."""
+    return grade[:1].upper() + grade[1:]
+
+
+def month_year(value: dt.date | str | None) -> str:
+    """'June 2014' from a date or an ISO string; '' when unknown."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value:%B %Y}"
+
+
+def authority_key(name: str) -> str:
+    """The place name at the heart of an authority's name, lower case, for matching:
+    'London Borough of Barking and Dagenham' -> 'barking and dagenham',
+    'City of Bradford Metropolitan District Council' -> 'bradford'."""
+    words = re.findall(r"[a-z0-9']+", name.lower().replace("’", "'").replace("&", " and "))
+    while words and words[0] in AUTHORITY_AFFIXES:
+        words.pop(0)
+    while words and words[-1] in AUTHORITY_AFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def display_authority(name: str) -> str:
+    """The authority's place name as the document writes it ('Barking and Dagenham')."""
+    key = authority_key(name)
+    if not key:
+        return name.strip()
+    words = name.replace("&", "and").split()
+    lowered = [re.sub(r"[^a-z0-9']", "", w.lower().replace("’", "'")) for w in words]
+    target = key.split()
+    for i in range(len(words) - len(target) + 1):
+        if lowered[i : i + len(target)] == target:
+            return " ".join(w.strip(",") for w in words[i : i + len(target)])
+    return key.title()
