@@ -4,8 +4,8 @@ Each gold source names a corpus file; the manifest of that folder turns the file
 the document id the index uses, so gold and retrieved passages compare by id.
 
     >>> qs = load_questions(Path("eval/questions.jsonl"), Path("corpus"))
-    >>> qs[0].sources[0].doc_id
-    'ofsted-2010-07-letter'
+    >>> qs[0].sources[0].doc_id, qs[0].split in ("dev", "test")
+    ('ofsted-2010-07-letter', True)
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ TYPES = (
     "change_over_time",
     "multi_doc",
     "who_when",
+    "comparison",
+    "latest",
     "unanswerable",
     "false_premise",
 )
+SPLITS = ("dev", "test")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,11 @@ class Question:
     key_facts: tuple[tuple[str, ...], ...]  # groups of alternative phrases
     sources: tuple[GoldSource, ...]
     years: tuple[int, ...]
+    split: str = "dev"  # dev: tuned on; test: reported and gated, never tuned on
+    style: str = ""  # exam, keywords, lowercase, typo, paraphrase, title_case, capitals, follow_up
+    origin: str = ""  # original, unseen-staff, unseen-national (written without sight of the code)
+    follows: str = ""  # a follow-up: the question asked just before it in the same chat
+    councils: tuple[str, ...] = ()
 
     @property
     def answerable(self) -> bool:
@@ -67,11 +75,18 @@ def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
                 key_facts=tuple(tuple(group) for group in row["key_facts"]),
                 sources=tuple(GoldSource(_doc_id(s["doc"], manifest), s["quote"]) for s in row["sources"]),
                 years=tuple(row["years"]),
+                split=row.get("split", "dev"),
+                style=row.get("style", ""),
+                origin=row.get("origin", ""),
+                follows=row.get("follows", ""),
+                councils=tuple(row.get("councils", ())),
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{n}: not a valid question ({exc})") from None
         if q.type not in TYPES:
             raise ValueError(f"{path}:{n}: type must be one of {', '.join(TYPES)}, got {q.type!r}")
+        if q.split not in SPLITS:
+            raise ValueError(f"{path}:{n}: split must be dev or test, got {q.split!r}")
         questions.append(q)
     if not questions:
         raise ValueError(f"{path}: no questions")

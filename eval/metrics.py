@@ -27,9 +27,12 @@ from eval.dataset import GoldSource, Question
 
 MIN_PIECE = 60  # shortest piece of a long quote that still counts as finding it
 KS = (1, 3, 5, 10)
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 _WS = re.compile(r"\s+")
+# Punctuation a cleaner or a table layout may add or drop ('Overall effectiveness:<TAB>Good'
+# for pypdf's 'Overall effectiveness Good'): compared as if absent, on both sides.
+_LOOSE = re.compile(r"[:;,()\[\]\"•◼▪]")
 
 Answer = Mapping[str, Any]  # the shape of rag.records.Answer.to_dict()
 
@@ -43,8 +46,9 @@ class Ranked:
 
 
 def normalise(text: str) -> str:
-    """Typographic quotes to plain ones, whitespace runs to one space, trimmed."""
-    return _WS.sub(" ", text.translate(_QUOTES)).strip()
+    """Typographic quotes and dashes to plain ones, table punctuation dropped, whitespace
+    runs to one space, trimmed."""
+    return _WS.sub(" ", _LOOSE.sub(" ", text.translate(_QUOTES))).strip()
 
 
 def strip_markers(text: str) -> str:
@@ -183,6 +187,38 @@ def citation_support(answer: Answer) -> float | None:
     return supported / len(sentences)
 
 
+def _tokens(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9']+", normalise(text).lower()) if len(w) > 2}
+
+
+def sentence_on_topic(sentence: str, question: Question) -> bool:
+    """A sentence holds a key fact, lies inside a gold quote, or shares most of its words
+    with one: it answers the question rather than merely sharing its words."""
+    text = normalise(strip_markers(sentence)).lower()
+    if any(normalise(p).lower() in text for group in question.key_facts for p in group):
+        return True
+    words = _tokens(sentence)
+    for gold in question.sources:
+        quote = normalise(gold.quote).lower()
+        if text and (text in quote or quote in text):
+            return True
+        if words and len(words & _tokens(gold.quote)) >= 0.5 * len(words):
+            return True
+    return False
+
+
+def answer_precision(answer: Answer, question: Question) -> float | None:
+    """Share of an answer's sentences that are on topic (``sentence_on_topic``); None for an
+    abstention or an unanswerable question. Unlike citation support (1.0 by construction for
+    extractive answers), this falls when the answer quotes sentences that only share words."""
+    if answer.get("abstained") or not question.answerable:
+        return None
+    sentences = [s["text"] for s in _sentences(answer) if normalise(strip_markers(s["text"]))]
+    if not sentences:
+        return None
+    return sum(sentence_on_topic(s, question) for s in sentences) / len(sentences)
+
+
 def paragraph_numbers(label: str | None) -> set[int]:
     """'52-54' -> {52, 53, 54}; '' or None -> set()."""
     if not label:
@@ -260,16 +296,16 @@ def crag_score(
     """CRAG-style: +1 correct, 0 abstained, -1 wrong (hallucinated or missing key facts).
 
     Unanswerable questions: +1 for abstaining, -1 for answering. A false-premise question is
-    also answered correctly when it cites a gold source (the evidence against the premise).
+    correct only when the answer holds the correcting fact (its key facts).
     """
     abstained = bool(answer.get("abstained"))
     if not question.answerable:
         return 1 if abstained else -1
     if abstained:
         return 0
+    # A false premise is answered correctly only when the answer states the correcting fact
+    # (its key facts), not merely when it cites the right source.
     correct = recall == 1.0
-    if question.type == "false_premise" and not correct:
-        correct = any(citation_accurate(c, question.sources, answer, retrieved) for c in answer.get("citations", []))
     return 1 if correct else -1
 
 
@@ -288,6 +324,7 @@ def answer_metrics(
     coverage = year_coverage(answer, question.years) if question.type == "change_over_time" else None
     return {
         "key_fact_recall": 0.0 if abstained and recall is not None else recall,
+        "answer_precision": answer_precision(answer, question),
         "citation_support": None if abstained else citation_support(answer),
         "citation_accuracy": None if abstained else citation_accuracy(answer, question.sources, retrieved),
         "abstention_accuracy": None if question.answerable else float(abstained),

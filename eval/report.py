@@ -17,11 +17,12 @@ from eval.runner import ANSWER_METRICS, LATENCY_METRICS, RETRIEVAL_METRICS, Conf
 
 PER_TYPE = (
     "questions",
+    "hit@1",
     "hit@5",
     "recall@10",
     "mrr",
     "key_fact_recall",
-    "citation_support",
+    "answer_precision",
     "citation_accuracy",
     "abstention_accuracy",
     "false_abstention_rate",
@@ -35,7 +36,7 @@ PER_QUESTION = (
     "mrr",
     "ndcg@10",
     "key_fact_recall",
-    "citation_support",
+    "answer_precision",
     "citation_accuracy",
     "crag",
     "year_coverage",
@@ -43,6 +44,7 @@ PER_QUESTION = (
 SHORT = {  # terminal column headers
     "questions": "n",
     "key_fact_recall": "key_facts",
+    "answer_precision": "precision",
     "citation_support": "cite_support",
     "citation_accuracy": "cite_acc",
     "abstention_accuracy": "abstain_acc",
@@ -90,14 +92,26 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list
     return out + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
 
 
+SPLITS = ("dev", "test")
+
+
+def _columns(runs: Sequence[ConfigRun]) -> list[tuple[str, dict[str, float | None]]]:
+    """(header, summary) for each configuration on each split, then all questions of the main one."""
+    cols = [(f"{r.config.name} {split}", r.summary(r.split(split))) for r in runs for split in SPLITS if r.split(split)]
+    main = main_run(runs)
+    cols.append((f"{main.config.name} all", main.summary()))
+    return cols
+
+
 def _overall_rows(runs: Sequence[ConfigRun]) -> list[list[str]]:
-    summaries = [r.summary() for r in runs]
+    cols = _columns(runs)
     names = ("questions",) + RETRIEVAL_METRICS + ANSWER_METRICS + LATENCY_METRICS + ("errors",)
-    return [[name] + [fmt(s[name], name) for s in summaries] for name in names]
+    return [[name] + [fmt(s[name], name) for _, s in cols] for name in names]
 
 
-def _type_rows(run: ConfigRun) -> list[list[str]]:
-    return [[t] + [fmt(s[m], m) for m in PER_TYPE] for t, s in run.by_type().items()]
+def _type_rows(run: ConfigRun, split: str | None = None, by: str = "type") -> list[list[str]]:
+    groups = run.by_type(split) if by == "type" else run.by_style(split)
+    return [[t] + [fmt(s[m], m) for m in PER_TYPE] for t, s in groups.items()]
 
 
 def terminal(runs: Sequence[ConfigRun], meta: Meta) -> str:
@@ -107,9 +121,11 @@ def terminal(runs: Sequence[ConfigRun], meta: Meta) -> str:
         f"{meta.questions} questions, mode {meta.mode}, manifest {meta.manifest_hash}, {meta.date}",
         "",
     ]
-    lines += text_table(["metric"] + [r.config.name for r in runs], _overall_rows(runs))
-    lines += ["", f"per type ({main.config.label}):"]
-    lines += text_table(["type"] + [SHORT.get(m, m) for m in PER_TYPE], _type_rows(main))
+    lines += text_table(["metric"] + [h for h, _ in _columns(runs)], _overall_rows(runs))
+    for split in SPLITS:
+        if main.split(split):
+            lines += ["", f"per type, {split} split ({main.config.label}):"]
+            lines += text_table(["type"] + [SHORT.get(m, m) for m in PER_TYPE], _type_rows(main, split))
     errors = [r for r in main.results if r.error]
     if errors:
         lines += ["", f"{len(errors)} questions failed:"] + [f"  {r.id}: {r.error}" for r in errors]
@@ -139,19 +155,24 @@ def markdown(runs: Sequence[ConfigRun], meta: Meta, chart: str | None) -> str:
         "## Overall",
         "",
     ]
-    lines += markdown_table(["metric"] + [f"{r.config.name} ({r.config.label})" for r in runs], _overall_rows(runs))
+    lines += markdown_table(["metric"] + [h for h, _ in _columns(runs)], _overall_rows(runs))
     if chart:
         lines += ["", f"![comparison]({chart})"]
-    lines += ["", f"## Per type: {main.config.label}", ""]
-    lines += markdown_table(["type", *PER_TYPE], _type_rows(main))
+    for split in SPLITS:
+        if not main.split(split):
+            continue
+        lines += ["", f"## Per type, {split} split: {main.config.label}", ""]
+        lines += markdown_table(["type", *PER_TYPE], _type_rows(main, split))
+        lines += ["", f"## Per style of question, {split} split: {main.config.label}", ""]
+        lines += markdown_table(["style", *PER_TYPE], _type_rows(main, split, by="style"))
     lines += ["", f"## Per question: {main.config.label} (settings `{main.settings_hash}`)", ""]
     rows = [
-        [r.id, r.type]
+        [r.id, r.split, r.type]
         + [fmt(r.metrics.get(m), m) for m in PER_QUESTION]
         + ["yes" if r.abstained else "no", fmt(r.answer_s, "answer_s"), " ".join(r.error.replace("|", "/").split())]
         for r in main.results
     ]
-    lines += markdown_table(["id", "type", *PER_QUESTION, "abstained", "answer_s", "error"], rows)
+    lines += markdown_table(["id", "split", "type", *PER_QUESTION, "abstained", "answer_s", "error"], rows)
     if len(runs) > 1:
         lines += ["", "## Per question: MRR by configuration", ""]
         by_id = [{q.id: q for q in r.results} for r in runs]
@@ -174,7 +195,10 @@ def to_json(runs: Sequence[ConfigRun], meta: Meta) -> dict:
                 "retrieve": dict(r.config.retrieve),
                 "settings_hash": r.settings_hash,
                 "summary": r.summary(),
+                "summary_dev": r.summary(r.split("dev")),
+                "summary_test": r.summary(r.split("test")),
                 "by_type": r.by_type(),
+                "by_type_test": r.by_type("test"),
                 "questions": [asdict(q) for q in r.results],
             }
             for r in runs

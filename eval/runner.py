@@ -25,13 +25,30 @@ from rag.settings import Settings, load_settings
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions.jsonl"
 CORPUS = HERE.parent / "corpus"
-OUT = HERE / "out"  # scratch: the evaluation index, CI reports
+OUT = HERE / "out"  # scratch: the evaluation indexes, CI reports
 INDEX = OUT / "index"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A question set and the library it is asked of, with its own evaluation index."""
+
+    name: str
+    questions: Path
+    library: Path
+    index: Path
+
+
+SECTIONS = {
+    "herefordshire": Section("herefordshire", QUESTIONS, CORPUS, INDEX),
+    "national": Section("national", HERE / "national.jsonl", HERE.parent.parent / "shared" / "ofsted", OUT / "national-index"),
+}
 RETRIEVE_K = 10  # retrieval metrics look at the top 10, whatever the answerer's own k
 
 RETRIEVAL_METRICS = tuple(f"hit@{k}" for k in metrics.KS) + tuple(f"recall@{k}" for k in metrics.KS) + ("mrr", "ndcg@10")
 ANSWER_METRICS = (
     "key_fact_recall",
+    "answer_precision",
     "citation_support",
     "citation_accuracy",
     "abstention_accuracy",
@@ -72,6 +89,8 @@ class QuestionResult:
     abstained: bool | None = None
     answer: str = ""
     error: str = ""
+    split: str = "dev"
+    style: str = ""
 
 
 @dataclass
@@ -95,9 +114,19 @@ class ConfigRun:
         out["errors"] = float(sum(1 for r in results if r.error))
         return out
 
-    def by_type(self) -> dict[str, dict[str, float | None]]:
-        types = [t for t in TYPES if any(r.type == t for r in self.results)]
-        return {t: self.summary([r for r in self.results if r.type == t]) for t in types}
+    def split(self, name: str | None) -> list[QuestionResult]:
+        """The results of one split ('dev', 'test'), or all of them for None."""
+        return [r for r in self.results if name is None or r.split == name]
+
+    def by_type(self, split: str | None = None) -> dict[str, dict[str, float | None]]:
+        results = self.split(split)
+        types = [t for t in TYPES if any(r.type == t for r in results)]
+        return {t: self.summary([r for r in results if r.type == t]) for t in types}
+
+    def by_style(self, split: str | None = None) -> dict[str, dict[str, float | None]]:
+        results = self.split(split)
+        styles = sorted({r.style for r in results if r.style})
+        return {s: self.summary([r for r in results if r.style == s]) for s in styles}
 
 
 Progress = Callable[[str, int, int], None]
@@ -156,14 +185,15 @@ def _score_naive(question: Question, baseline: NaiveBaseline) -> QuestionResult:
     ranked = baseline.search(question.question, RETRIEVE_K)
     elapsed = time.perf_counter() - t0
     scores = metrics.retrieval_metrics(ranked, question.sources) if question.answerable else {}
-    return QuestionResult(question.id, question.type, dict(scores), elapsed)
+    return QuestionResult(question.id, question.type, dict(scores), elapsed, split=question.split, style=question.style)
 
 
 def _score_pipeline(question: Question, settings: Settings, mode: str) -> QuestionResult:
+    previous = _previous(question, settings, mode)
     t0 = time.perf_counter()
     search_error = ""
     try:
-        passages = rag.search(question.question, settings, k=RETRIEVE_K)
+        passages = rag.search(question.question, settings, k=RETRIEVE_K, previous=previous)
     except Exception as exc:  # one failing question is reported, never ends the run
         passages, search_error = [], f"search: {type(exc).__name__}: {exc}"
     search_s = time.perf_counter() - t0
@@ -171,7 +201,7 @@ def _score_pipeline(question: Question, settings: Settings, mode: str) -> Questi
     if question.answerable:
         ranked = [metrics.Ranked(p.chunk.doc_id, p.chunk.text) for p in passages]
         scores.update(metrics.retrieval_metrics(ranked, question.sources))
-    answer, answer_s, ask_error = ask(question, settings, mode)
+    answer, answer_s, ask_error = ask(question, settings, mode, previous)
     scores.update(metrics.answer_metrics(question, answer, [p.to_dict() for p in passages]))
     return QuestionResult(
         id=question.id,
@@ -182,14 +212,27 @@ def _score_pipeline(question: Question, settings: Settings, mode: str) -> Questi
         abstained=bool(answer.get("abstained")),
         answer=answer.get("text", ""),
         error="; ".join(filter(None, [search_error, ask_error])),
+        split=question.split,
+        style=question.style,
     )
 
 
-def ask(question: Question, settings: Settings, mode: str) -> tuple[dict[str, Any], float, str]:
-    """The answer as a dict, its latency, and any error (an error scores as a wrong answer)."""
+def _previous(question: Question, settings: Settings, mode: str) -> Any:
+    """A follow-up is asked after the question it follows, as in the chat (untimed)."""
+    if not question.follows:
+        return None
+    try:
+        return rag.ask(question.follows, settings, mode=mode)
+    except Exception:  # the follow-up is still asked, without its context
+        return None
+
+
+def ask(question: Question, settings: Settings, mode: str, previous: Any = None) -> tuple[dict[str, Any], float, str]:
+    """The answer as a dict, its latency, and any error (an error scores as a wrong answer).
+    ``previous``: the answer to the question a follow-up follows."""
     t0 = time.perf_counter()
     try:
-        answer = rag.ask(question.question, settings, mode=mode).to_dict()
+        answer = rag.ask(question.question, settings, mode=mode, previous=previous).to_dict()
         error = ""
     except Exception as exc:  # one failing question is reported, never ends the run
         answer = {"text": "", "abstained": False, "sentences": [], "citations": [], "passages": []}

@@ -24,6 +24,7 @@ from rag.vocabulary import (
     DATE_LINE,
     GRADE,
     ORDINALS,
+    authority_key,
     display_authority,
     normal_grade,
     parse_date,
@@ -60,7 +61,7 @@ _TITLE = re.compile(
 )
 _TRUST_TITLE = re.compile(r"^(?:Re-)?[Ii]nspection of\s(?P<who>.{2,120}?\b(?:Trust|Partnership))\s*$")
 _GENERIC_TITLE = re.compile(
-    r"^(?:Re-)?[Ii]nspection of (?:children['’]s social care services|services for children in need)", re.I
+    r"^(?:Re-)?[Ii]nspection of (?:(?:local authority )?children['’]s (?:social care )?services|services for children in need)", re.I
 )
 _VISIT_SUBJECT = re.compile(
     r"^(?P<kind>Monitoring|Focused|Joint targeted area|Annual unannounced|Unannounced)\s(?:visit|inspection)\b.{0,160}?\b(?:to|of|within|in)\s(?P<who>[A-Z][^\n]{1,120}?)\s(?:local authority\s)?children['’]s\s(?:social care\s)?services",
@@ -186,7 +187,12 @@ def _authority_and_framework(head: Sequence[tuple[int, str]], text: str, fact: A
             fact("authority", who, s, ln)
             fact("framework", framework, s, ln)
             return who, framework
-        if m := _TITLE.match(ln) or _TRUST_TITLE.match(ln):
+        m = _TITLE.match(ln) or _TRUST_TITLE.match(ln)
+        if m and not authority_key(m.group("who")):
+            m = None  # 'Inspection of local authority children's services': the name is above
+            if not _GENERIC_TITLE.match(ln):
+                ln = "Inspection of children's services"
+        if m:
             who = display_authority(m.group("who"))
             fact("authority", who, s, ln)
             fact("framework", "ILACS", s, ln)
@@ -194,12 +200,16 @@ def _authority_and_framework(head: Sequence[tuple[int, str]], text: str, fact: A
         if _GENERIC_TITLE.match(ln):
             framework = "SIF" if re.search(r"children in need", ln, re.I) else "ILACS"
             fact("framework", framework, s, ln)
-            before = [(bs, b) for bs, b in head[:30] if bs < s and not re.fullmatch(r"[\d\s]+", b)]
+            # The authority's name stands above the title, perhaps wrapped over two lines.
+            before = [(bs, b) for bs, b in head[:30] if bs < s and not re.fullmatch(r"[\d\s]+", b)][-2:]
+            if len(before) == 2 and (len(before[0][1]) > 60 or before[0][1].endswith(".")):
+                before = before[1:]
             if before:
-                bs, b = before[-1]
+                bs, b = before[0][0], " ".join(x for _, x in before)
                 who = display_authority(b)
-                fact("authority", who, bs, b)
-                return who, framework
+                if who:
+                    fact("authority", who, bs, b)
+                    return who, framework
             return "", framework
     # A document that is not an inspection report or letter: the authority it names most
     # often as 'X Council' (a news article on a council's services).

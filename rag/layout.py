@@ -48,7 +48,8 @@ def read_layout(pages: list[Page]) -> list[Page]:
     running = _running_keys(lines)
     out = []
     for i, (page, page_lines) in enumerate(zip(pages, lines)):
-        body = _strip_running(page_lines, running)
+        # Page 1 keeps its lines: its title may read like the running header of the rest.
+        body = _strip_running(page_lines, running if i else set())
         if i == len(pages) - 1 and i > 0 and _is_back_page(body):
             body = []
         if i < 4:
@@ -186,7 +187,7 @@ def _judgement_rows(body: list[str]) -> list[str]:
                 headers.add(label_lines[0])  # a column header ('Judgement Grade') or a title
                 label_lines = label_lines[1:]
             label = " ".join([lines[j] for j in label_lines] + [row[0]]).strip()
-            label = _ROW_NUMBER.sub("", label).strip(" :")
+            label = _ROW_NUMBER.sub("", label).strip(" :.")
             if _is_label(label):
                 first = label_lines[0] if label_lines else i
                 rows.append((first, i, label, row[1]))
@@ -215,12 +216,15 @@ def _judgement_rows(body: list[str]) -> list[str]:
 
 
 def _join_split_grades(body: list[str]) -> list[str]:
-    """'Requires' on one line and 'Improvement' on the next are one grade."""
+    """A grade cell wrapped over two lines is one grade: 'Requires' / 'Improvement',
+    'Requires improvement' / 'to be good'."""
     out: list[str] = []
     i = 0
     while i < len(body):
         line = body[i]
-        if line.lower() == "requires" and i + 1 < len(body) and body[i + 1].lower().startswith("improvement") and len(body[i + 1].split()) <= 4:
+        nxt = body[i + 1].lower() if i + 1 < len(body) else ""
+        low = line.lower()
+        if re.search(r"\brequires(?: improvement(?: to)?)?$", low) and nxt and set(nxt.split()) <= {"improvement", "to", "be", "good"}:
             out.extend([f"{line} {body[i + 1]}", ""])
             i += 2
             continue
@@ -236,7 +240,8 @@ def _is_header(line: str) -> bool:
 
 
 def _could_be_label(line: str) -> bool:
-    return len(line) <= 90 and not line.endswith((".", "?", "!", ":", ";")) and ":" not in line
+    ends = line.endswith(("?", "!", ":", ";")) or (line.endswith(".") and len(line) >= 40)
+    return len(line) <= 90 and not ends and ":" not in line
 
 
 def _is_label(label: str) -> bool:

@@ -30,6 +30,7 @@ from rag.records import Answer, CleanDoc, Passage
 from rag.retrieve import Query, Retriever, plan
 from rag.settings import ChunkSettings, EmbedSettings, Settings, load_settings
 from rag.store import ChromaStore, DocRecord, Filters
+from rag.vocabulary import authority_key
 
 Progress = Callable[[int, int, str], None]
 _SKIP_NAMES = {"manifest.toml", "readme.md", "readme.txt", "license", "license.txt"}
@@ -228,17 +229,17 @@ def _clean_question(question: str, settings: Settings) -> str:
     return text
 
 
-def make_filters(since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> Filters:
-    """Validated filters: years 1900..2100, since <= until."""
+def make_filters(since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = ()) -> Filters:
+    """Validated filters: years 1900..2100, since <= until; authorities by name or key."""
     for name, year in (("since", since), ("until", until)):
         if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
             raise QuestionError(name, f"year must be between 1900 and 2100, got {year!r}")
     if since is not None and until is not None and since > until:
         raise QuestionError("since/until", f"since {since} is after until {until}")
-    return Filters(since, until, tuple(kinds or ()), tuple(doc_ids or ()))
+    return Filters(since, until, tuple(kinds or ()), tuple(doc_ids or ()), tuple(authority_key(a) for a in authorities or () if authority_key(a)))
 
 
-def prepare(question: str, settings: Settings, k: int | None, filters: Filters) -> Query:
+def prepare(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None) -> Query:
     if k is not None and not (isinstance(k, int) and 1 <= k <= 100):
         raise QuestionError("k", f"must be 1..100, got {k!r}")
     text = _clean_question(question, settings)
@@ -251,28 +252,30 @@ def prepare(question: str, settings: Settings, k: int | None, filters: Filters) 
     return plan(text, settings.retrieve, documents, filters, k)
 
 
-def search(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = ()) -> list[Passage]:
-    """Passages answering ``question``, best first (timelines: by document, oldest first)."""
+def search(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), previous: Answer | None = None) -> list[Passage]:
+    """Passages answering ``question``, best first (timelines: by document, oldest first).
+    ``previous``: the answer just before in the same conversation (a follow-up's context)."""
     settings = settings or load_settings()
-    query = prepare(question, settings, k, make_filters(since, until, kinds, doc_ids))
+    query = prepare(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
     return components(settings).retriever.run(query)
 
 
-def ask(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), mode: str | None = None) -> Answer:
-    """An answer with citations: extractive (default) or LLM-written and verified."""
+def ask(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), mode: str | None = None, previous: Answer | None = None) -> Answer:
+    """An answer with citations: extractive (default) or LLM-written and verified.
+    ``previous``: the answer just before in the same conversation (a follow-up's context)."""
     settings = settings or load_settings()
     t0 = time.perf_counter()
-    _, _, result = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids), mode or settings.answer.mode)
+    _, _, result = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), mode or settings.answer.mode, previous)
     result.timings["total"] = time.perf_counter() - t0
     return result
 
 
-def ask_stream(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), mode: str | None = None) -> Iterator[str | Answer]:
+def ask_stream(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), mode: str | None = None, previous: Answer | None = None) -> Iterator[str | Answer]:
     """Like ``ask``, for a UI: in LLM mode yields the reply's text as it arrives, then the
     verified Answer (always last); in extractive mode yields only the Answer."""
     settings = settings or load_settings()
     t0 = time.perf_counter()
-    query, passages, extractive = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids))
+    query, passages, extractive = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), "extractive", previous)
     if (mode or settings.answer.mode) != "llm":
         extractive.timings["total"] = time.perf_counter() - t0
         yield extractive
@@ -285,9 +288,9 @@ def ask_stream(question: str, settings: Settings | None = None, *, k: int | None
         yield part
 
 
-def _answered(question: str, settings: Settings, k: int | None, filters: Filters, mode: str = "extractive") -> tuple[Query, list[Passage], Answer]:
+def _answered(question: str, settings: Settings, k: int | None, filters: Filters, mode: str = "extractive", previous: Answer | None = None) -> tuple[Query, list[Passage], Answer]:
     t0 = time.perf_counter()
-    query = prepare(question, settings, k, filters)
+    query = prepare(question, settings, k, filters, previous)
     parts = components(settings)
     vector = parts.embedder.encode_query(query.ranking_text)
     passages = parts.retriever.run(query, vector)

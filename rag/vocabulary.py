@@ -68,10 +68,13 @@ ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\b"
 
 # How English local-government names are built around the place name: "London Borough of X",
 # "X County Council", "City of X Metropolitan District Council", "X Children's Trust".
-AUTHORITY_AFFIXES = frozenset(
-    """london royal borough of city county council metropolitan district the unitary authority
-    local children's childrens children services service and families family trust social care
-    inspection""".split()
+_AUTHORITY_PREFIXES = (
+    "london borough of", "royal borough of", "metropolitan borough of", "borough of", "county of",
+    "city and county of", "council of the", "city of", "county", "the",
+)
+_AUTHORITY_SUFFIX_WORDS = frozenset(
+    """council borough metropolitan district county city unitary authority local trust children's
+    childrens children services service families family and social care of""".split()
 )
 
 
@@ -145,12 +148,19 @@ def month_year(value: dt.date | str | None) -> str:
 def authority_key(name: str) -> str:
     """The place name at the heart of an authority's name, lower case, for matching:
     'London Borough of Barking and Dagenham' -> 'barking and dagenham',
-    'City of Bradford Metropolitan District Council' -> 'bradford'."""
-    words = re.findall(r"[a-z0-9']+", name.lower().replace("’", "'").replace("&", " and "))
-    while words and words[0] in AUTHORITY_AFFIXES:
-        words.pop(0)
-    while words and words[-1] in AUTHORITY_AFFIXES:
+    'City of Bradford Metropolitan District Council' -> 'bradford', 'City of London' -> 'london'."""
+    text = " ".join(re.findall(r"[a-z0-9']+", name.lower().replace("’", "'").replace("&", " and ")))
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _AUTHORITY_PREFIXES:
+            if text.startswith(prefix + " "):
+                text, changed = text[len(prefix) + 1 :], True
+    words = text.split()
+    while len(words) > 1 and words[-1] in _AUTHORITY_SUFFIX_WORDS:
         words.pop()
+    if words and words[-1] in _AUTHORITY_SUFFIX_WORDS:
+        return ""  # nothing but the words of any authority ('local authority')
     return " ".join(words)
 
 
@@ -164,5 +174,5 @@ def display_authority(name: str) -> str:
     target = key.split()
     for i in range(len(words) - len(target) + 1):
         if lowered[i : i + len(target)] == target:
-            return " ".join(w.strip(",") for w in words[i : i + len(target)])
+            return " ".join(words[i : i + len(target)]).strip(" ,")
     return key.title()

@@ -128,7 +128,7 @@ def test_status_is_ready_after_first_start_built_the_index(client):
     status = client.predict(api_name="/status")
     assert status.startswith("ready: Ready: 5 documents indexed"), status
     titles = [d["title"] for d in client.predict(api_name="/documents")]
-    assert len(titles) == 5
+    assert len(titles) == 8
 
 
 def test_management_oversight_question_gives_a_cited_timeline(client):

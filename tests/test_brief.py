@@ -322,7 +322,7 @@ def test_the_briefs_tab_builds_previews_and_offers_downloads(corpus_settings):
     topics, years, kinds = tab.choices()
     assert "management oversight" in topics and years[0] == "any" and "letter" in kinds
     status, preview, md, docx, pdf = tab.make("management oversight", "any", "any", [], False)
-    assert "5 of 5 documents" in status and preview.startswith("# Induction brief: management oversight")
+    assert "8 of 8 documents" in status and preview.startswith("# Induction brief: management oversight")
     assert md.value["orig_name"].endswith(".md") and docx.value["orig_name"].endswith(".docx") and not pdf.interactive
     failed = tab.make("", "any", "any", [], False)
     assert "Choose a suggested topic" in failed[0]

@@ -53,7 +53,7 @@ def server(tmp_path_factory):
 def test_ingest_and_answer_through_a_chroma_server(server, tmp_path):
     settings = load_settings(chroma_url=f"http://127.0.0.1:{server['port']}", index_dir=tmp_path / "cache", corpus_dir=ROOT / "corpus")
     report = ingest(settings=settings)
-    assert report.ok and report.count("indexed") == 5
+    assert report.ok and report.count("indexed") == 8
     assert not any((tmp_path / "cache").glob("*.sqlite3"))  # nothing embedded locally: only the BM25 cache
     answer = ask("How has management oversight changed since 2014?", settings)
     assert {c.date[:4] for c in answer.citations} >= {"2014", "2023", "2024"}

@@ -24,7 +24,7 @@ def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli")
     corpus = tmp / "corpus"
     corpus.mkdir()
-    for name in ("2014-06-30-ofsted-report-help-protection-looked-after-lscb.txt", "2024-12-04-ofsted-letter-fifth-monitoring-visit.txt", "manifest.toml"):
+    for name in ("2014-06-30-ofsted-report-help-protection-looked-after-lscb.pdf", "2024-12-04-ofsted-letter-fifth-monitoring-visit.txt", "manifest.toml"):
         shutil.copy(ROOT / "corpus" / name, corpus / name)
     return {**os.environ, "RAG_INDEX_DIR": str(tmp / "index"), "RAG_CORPUS_DIR": str(corpus), "PYTHONPATH": str(ROOT)}
 

@@ -78,7 +78,7 @@ def test_full_disk_gives_a_clear_error_and_keeps_what_was_indexed(tmp_path, tmpf
         pytest.skip(f"4 MB was too small for even the small corpus: {first.failed[0].message}")
     store = components(settings).store
     ids = sorted(c.chunk_id for c in store.iter_chunks())
-    for name in ("2014-06-30-ofsted-report-help-protection-looked-after-lscb.txt", "2023-08-02-ofsted-letter-second-monitoring-visit.txt", "2024-12-04-ofsted-letter-fifth-monitoring-visit.txt"):
+    for name in ("2014-06-30-ofsted-report-help-protection-looked-after-lscb.pdf", "2023-08-02-ofsted-letter-second-monitoring-visit.txt", "2024-12-04-ofsted-letter-fifth-monitoring-visit.txt"):
         shutil.copy(ROOT / "corpus" / name, corpus / name)
     report = ingest(settings=settings)
     failed = " ".join(f.message for f in report.failed).lower()
