@@ -20,12 +20,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rag.answer_facts import answer_from_facts
 from rag.cite import PageStarts, cite, quote_spans
 from rag.embed import unpack
 from rag.lexical import query_tokens, tokens
 from rag.records import Answer, AnswerSentence, Citation, Passage, TimelineEntry, format_date
 from rag.retrieve import Query
 from rag.settings import Settings
+from rag.store import DocRecord
 from rag.text import normalize_ws
 
 Idf = Callable[[str], float]
@@ -185,7 +187,7 @@ def pick(candidates: Sequence[Candidate], n: int, floor: float) -> list[Candidat
     return chosen
 
 
-def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mode: str = "extractive", page_starts: PageStarts | None = None, idf: Idf | None = None, seen: Seen | None = None, query_vector: Sequence[float] | None = None) -> Answer:
+def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mode: str = "extractive", page_starts: PageStarts | None = None, idf: Idf | None = None, seen: Seen | None = None, query_vector: Sequence[float] | None = None, documents: Sequence[DocRecord] = (), document_text: Callable[[str], str] | None = None) -> Answer:
     """The answer to ``query`` from ``passages``: extractive, or with ``mode='llm'`` the
     configured LLM's answer verified against them, falling back to the extractive one.
 
@@ -193,6 +195,17 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mod
     (both from the BM25 index); ``query_vector`` is the embedded ``query.ranking_text``.
     """
     t0 = time.perf_counter()
+    frame = query.frame
+    if frame is not None and frame.unknown_authorities and not query.filters.authorities:
+        names = ", ".join(frame.unknown_authorities)
+        result = Answer(query.text, f"The library has no reports on {names}.", True, "extractive", [], [], list(passages), settings.hash())
+        result.notice = f"No document in the library is about {names}; nothing from other councils is offered as an answer."
+        result.timings["compose"] = time.perf_counter() - t0
+        return result
+    if document_text is not None and (facts := answer_from_facts(query, documents, settings, document_text)) is not None:
+        facts.passages = list(passages)
+        facts.timings["compose"] = time.perf_counter() - t0
+        return facts
     idf = idf or (lambda _t: 1.0)
     ranked = score_sentences(query.ranking_text, passages, idf, query_vector, seen)
     candidates = ranked

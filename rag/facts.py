@@ -145,6 +145,7 @@ def read_facts(text: str, page_starts: Sequence[tuple[int, int | None]] = (), *,
                 fact("published", published, m[0], m[1])
     return ReportFacts(
         authority=authority,
+        authority_aliases=aliases_in(text, authority),
         framework=framework,
         published=published,
         inspection_start=start,
@@ -156,6 +157,33 @@ def read_facts(text: str, page_starts: Sequence[tuple[int, int | None]] = (), *,
         areas_covered=areas,
         facts=tuple(found),
     )
+
+
+_COMPASS = frozenset("north south east west central greater upper lower new".split())
+
+
+def aliases_in(text: str, authority: str) -> tuple[str, ...]:
+    """Shorter forms of the authority's name that the text uses on their own at least three
+    times: 'Hull' in a report on Kingston upon Hull, 'East Riding' for East Riding of Yorkshire."""
+    key = authority_key(authority)
+    words = key.split()
+    if len(words) < 2:
+        return ()
+    found = []
+    forms = {" ".join(words[:i]) for i in range(1, len(words))} | {" ".join(words[i:]) for i in range(1, len(words))}
+    for form in sorted(forms, key=len, reverse=True):
+        parts = form.split()
+        if len(form) < 4 or parts[0] in ("and", "of", "upon", "on", "with") or parts[-1] in ("and", "of", "upon", "on", "with"):
+            continue
+        if all(p in _COMPASS for p in parts):
+            continue
+        pattern = re.compile(r"\b" + r"\s+".join(re.escape(p) for p in parts) + r"\b", re.I)
+        full = re.compile(r"\b" + r"\s+".join(re.escape(w) for w in words) + r"\b", re.I)
+        spans = [m.span() for m in full.finditer(text)]
+        alone = [m for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in spans) and m.group(0)[:1].isupper()]
+        if len(alone) >= 3:
+            found.append(form)
+    return tuple(found)
 
 
 def _first(lines: Sequence[tuple[int, str]], pattern: re.Pattern[str]) -> tuple[int, str, re.Match[str]] | None:

@@ -207,6 +207,10 @@ class LexicalIndex:
         snap = self._ensure()
         return math.log(1 + (len(snap.ids) + 1) / (snap.df.get(term, 0) + 0.5))
 
+    def frequency(self, word: str) -> int:
+        """In how many chunks the library uses ``word`` (any form of it)."""
+        return self._ensure().df.get(stem(word.lower()), 0)
+
     def seen(self, term: str) -> bool:
         """Does any indexed chunk contain this BM25 term?"""
         return self._ensure().df.get(term, 0) > 0

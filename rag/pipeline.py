@@ -27,6 +27,7 @@ from rag.lexical import LexicalIndex
 from rag.load import SUPPORTED, read_bytes, read_document, sniff
 from rag.metadata import describe, load_manifest, slug
 from rag.records import Answer, CleanDoc, Passage
+from rag.question import Library, read_question
 from rag.retrieve import Query, Retriever, plan
 from rag.settings import ChunkSettings, EmbedSettings, Settings, load_settings
 from rag.store import ChromaStore, DocRecord, Filters
@@ -239,17 +240,34 @@ def make_filters(since: int | None = None, until: int | None = None, kinds: Sequ
     return Filters(since, until, tuple(kinds or ()), tuple(doc_ids or ()), tuple(authority_key(a) for a in authorities or () if authority_key(a)))
 
 
+def library(settings: Settings) -> Library:
+    """The library's documents and councils, rebuilt only when the catalog changes."""
+    store = components(settings).store
+    version, documents = store.catalog()
+    cached = _LIBRARIES.get(id(store))
+    if cached is None or cached[0] != version or not version:
+        cached = (version, Library.of(documents))
+        _LIBRARIES[id(store)] = cached
+    return cached[1]
+
+
+_LIBRARIES: dict[int, tuple[str, Library]] = {}
+
+
 def prepare(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None) -> Query:
+    """The question read against the library, with every filter that narrows it."""
     if k is not None and not (isinstance(k, int) and 1 <= k <= 100):
         raise QuestionError("k", f"must be 1..100, got {k!r}")
     text = _clean_question(question, settings)
-    documents = components(settings).store.documents()
-    if not documents:
+    held = library(settings)
+    if not held.documents:
         raise IndexStoreError(
             f"the index at {settings.chroma_url or settings.index_dir} is empty",
             help="run `rag ingest` to index the corpus folder, or upload documents in the app",
         )
-    return plan(text, settings.retrieve, documents, filters, k)
+    parts = components(settings)
+    frame = read_question(text, held, previous=previous.question if previous else "", frequency=parts.lexical.frequency)
+    return plan(frame, settings.retrieve, held, filters, k)
 
 
 def search(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), previous: Answer | None = None) -> list[Passage]:
@@ -304,6 +322,8 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
         idf=parts.lexical.idf,
         seen=parts.lexical.seen,
         query_vector=vector,
+        documents=library(settings).documents,
+        document_text=parts.store.document_text,
     )
     result.timings["retrieve"] = t1 - t0
     return query, passages, result

@@ -41,6 +41,7 @@ class ReportFacts:
     addressee: str = ""
     visit_number: int | None = None
     areas_covered: tuple[str, ...] = ()
+    authority_aliases: tuple[str, ...] = ()  # shorter names the document also calls its council by
     facts: tuple[Fact, ...] = field(default=(), repr=False)
 
     def judgement(self, area: str) -> Fact | None:
@@ -64,6 +65,7 @@ class ReportFacts:
         data["facts"] = tuple(Fact(**f) for f in data.get("facts", ()))
         data["inspectors"] = tuple(data.get("inspectors", ()))
         data["areas_covered"] = tuple(data.get("areas_covered", ()))
+        data["authority_aliases"] = tuple(data.get("authority_aliases", ()))
         return cls(**data)
 
     def public(self) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from rag.errors import QuestionError
 from rag.lexical import LexicalIndex
 from rag.records import Chunk, Passage
 from rag.settings import RetrieveSettings
+from rag.question import Library, QuestionFrame
 from rag.store import ChromaStore, DocRecord, Filters
-from rag.timeframe import TimeFrame, read_timeframe, strip_change_words, strip_time
+from rag.timeframe import TimeFrame, strip_change_words, strip_time
 
 
 EXHAUSTIVE_WINDOW = 12  # documents in a timeline window retrieved one by one
@@ -29,48 +30,66 @@ POST_FILTER_MAX_POOL = 2000  # largest unfiltered pool taken to filter in memory
 class Query:
     """A question with everything that narrows it."""
 
-    text: str  # the question as asked
+    text: str  # the question (a follow-up resolved against the one before)
     k: int
     filters: Filters
     timeframe: TimeFrame
     window: tuple[DocRecord, ...] = ()  # documents a timeline must cover, oldest first
     years_unmatched: bool = False  # the question named years no document is dated in
+    frame: QuestionFrame | None = None
+    groups: tuple[tuple[str, Filters], ...] = ()  # a comparison: (council key, its filters)
+    conflicts: tuple[str, ...] = ()  # where the question's own years or councils clash with the filters
 
     @property
     def ranking_text(self) -> str:
-        """What the rankings see: years already narrowed the search, and a timeline already
-        spans the window, so neither the years nor the words asking for change are kept
-        ("how has supervision changed?" is about supervision, not about change)."""
-        text = strip_time(self.text) if self.timeframe.bounded else self.text
+        """What the rankings see: years already narrowed the search, councils are filters,
+        and a timeline already spans the window, so neither the years, the councils' names
+        nor the words asking for change are kept ("how has supervision changed?" is about
+        supervision, not about change)."""
+        text = self.frame.ranking_text if self.frame and self.filters.authorities else self.text
+        text = strip_time(text) if self.timeframe.bounded else text
         return strip_change_words(text) if self.is_timeline else text
 
     @property
     def is_timeline(self) -> bool:
-        return self.timeframe.change
+        return self.timeframe.change and not self.groups
 
 
-def plan(question: str, settings: RetrieveSettings, documents: Sequence[DocRecord], filters: Filters, k: int | None = None) -> Query:
-    """Combine explicit filters with the time the question asks about."""
-    tf = read_timeframe(question) if settings.time_aware else TimeFrame()
+def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, filters: Filters, k: int | None = None) -> Query:
+    """Combine explicit filters with the time and the councils the question asks about."""
+    documents = library.documents
+    tf = frame.timeframe if settings.time_aware else TimeFrame()
+    conflicts: list[str] = []
     since = _tighter(filters.since, tf.since, max)
     until = _tighter(filters.until, tf.until, min)
     if since is not None and until is not None and since > until:
         if filters.since is not None and filters.until is not None and filters.since > filters.until:
-            raise QuestionError("since/until", f"since {filters.since} is after until {filters.until}")
+            raise QuestionError("since/until", f"the start year {filters.since} is after the end year {filters.until}")
         since, until = filters.since, filters.until  # the question's years clash: filters win
-    merged = replace(filters, since=since, until=until)
+        conflicts.append("years")
+    authorities = filters.authorities
+    asked = tuple(k for key in frame.authorities for k in library.members(key))
+    if asked and not authorities:
+        authorities = asked
+    elif asked and not set(asked) & set(authorities):
+        conflicts.append("authority")  # the filters win, and the reader is told
+    merged = replace(filters, since=since, until=until, authorities=authorities)
+    groups: tuple[tuple[str, Filters], ...] = ()
+    if frame.comparison and not filters.authorities:
+        groups = tuple((key, replace(merged, authorities=library.members(key))) for key in frame.authorities)
+    base = dict(frame=frame, groups=groups, conflicts=tuple(conflicts))
     if tf.bounded and documents and not any(merged.admits(d) for d in documents):
         # No document is dated in the years asked about ("at its peak in 2013"): the years
         # may name events, not documents, so search everything and let them rank instead.
-        merged = filters
+        merged = replace(merged, since=filters.since, until=filters.until)
         tf = TimeFrame(change=tf.change)
-        return Query(question, k or settings.k, merged, tf, _window(documents, merged) if tf.change else (), years_unmatched=True)
-    if tf.latest:
+        return Query(frame.text, k or settings.k, merged, tf, _window(documents, merged) if tf.change else (), years_unmatched=True, **base)
+    if tf.latest and not groups:
         candidates = [d for d in documents if merged.admits(d) and d.date]
         if candidates:
             newest = max(candidates, key=lambda d: d.date)
             merged = replace(merged, doc_ids=(newest.doc_id,))
-    return Query(question, k or settings.k, merged, tf, _window(documents, merged) if tf.change else ())
+    return Query(frame.text, k or settings.k, merged, tf, _window(documents, merged) if tf.change else (), **base)
 
 
 def _window(documents: Sequence[DocRecord], filters: Filters) -> tuple[DocRecord, ...]:
@@ -109,6 +128,10 @@ class Retriever:
         text = query.ranking_text
         if vector is None and self.settings.mode != "bm25":
             vector = self.embed_query(text)
+        if query.groups:  # a comparison: each council's best passages, side by side
+            per = max(2, -(-query.k // len(query.groups)))
+            passages = [p for _, only in query.groups for p in self._ranked(text, vector, only, per)]
+            return [replace(p, rank=i) for i, p in enumerate(passages, start=1)]
         if query.is_timeline and query.window:
             per_doc = max(self.settings.per_document, -(-query.k // max(1, len(query.window))))
             if len(query.window) <= EXHAUSTIVE_WINDOW:

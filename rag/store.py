@@ -214,6 +214,13 @@ class ChromaStore:
         self._docs_cache = (now, version, docs)
         return list(docs)
 
+    def catalog(self) -> tuple[str, list[DocRecord]]:
+        """(version stamp, documents): the stamp names this state of the catalog, so what is
+        derived from it (the library's councils) is rebuilt only when it changes."""
+        docs = self.documents()
+        cached = self._docs_cache
+        return (cached[1] if cached else ""), docs
+
     def _read_documents(self) -> list[DocRecord]:
         self._open()
         got = self._call("read", "catalog", "get", include=["metadatas"])

@@ -186,11 +186,26 @@ def test_crag_signs():
     assert metrics.answer_metrics(unanswerable, good)["crag"] == -1.0
 
 
-def test_false_premise_is_correct_when_citing_the_gold_source():
-    q = question("false_premise", key_facts=(("absent phrase",),))
-    assert metrics.answer_metrics(q, answer(text="No: see [1]."))["crag"] == 1.0
-    off = answer(text="No.", citations=[citation(doc_id="letter-2010")])
-    assert metrics.answer_metrics(q, off)["crag"] == -1.0
+def test_a_false_premise_needs_its_correcting_fact_not_just_the_right_source():
+    q = question("false_premise", key_facts=(("requires improvement",),))
+    cites_gold_only = answer(text="No: see [1].")
+    assert metrics.answer_metrics(q, cites_gold_only)["crag"] == -1.0
+    corrected = answer(text="The documents say otherwise. The report judged it requires improvement [1].")
+    assert metrics.answer_metrics(q, corrected)["crag"] == 1.0
+
+
+def test_answer_precision_counts_sentences_that_answer_not_ones_that_share_words():
+    q = question()
+    on_topic = {"text": QUOTE, "citations": [1]}
+    off_topic = {"text": "Oversight of the budget was discussed at the board.", "citations": [1]}
+    assert metrics.answer_metrics(q, answer(sentences=[on_topic]))["answer_precision"] == 1.0
+    assert metrics.answer_metrics(q, answer(sentences=[on_topic, off_topic]))["answer_precision"] == 0.5
+    assert metrics.answer_metrics(q, answer(citations=[], sentences=[], abstained=True))["answer_precision"] is None
+
+
+def test_table_punctuation_does_not_hide_a_quote():
+    gold = GoldSource("d", "Overall effectiveness Requires improvement")
+    assert metrics.contains_quote("Overall effectiveness:\tRequires improvement", gold.quote)
 
 
 def test_abstention_metrics_apply_to_their_kind_of_question():

@@ -1,6 +1,12 @@
-from rag.retrieve import fuse, plan
+from rag.question import Library, read_question
+from rag.retrieve import fuse, plan as plan_frame
 from rag.settings import RetrieveSettings
 from rag.store import DocRecord, Filters
+
+
+def plan(question, settings, documents, filters):
+    library = Library.of(documents)
+    return plan_frame(read_question(question, library), settings, library, filters)
 
 
 def doc(doc_id, date, kind="letter"):

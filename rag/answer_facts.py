@@ -1,0 +1,144 @@
+"""Answers from the report facts: a grade, the lead inspector, the inspection dates, the
+publication date, a letter's addressee, each quoting and citing the line it came from.
+
+Who/when/grade questions are answered by what a report states plainly on its first page (the
+judgement table, the 'Lead inspector:' line), not by sentences that share the question's
+words. Every answer sentence is the fact's own line, verbatim from the cleaned document;
+the per-report headings are labels, as in a timeline. A grade the question asserts that
+the report contradicts is corrected first ("The documents say otherwise").
+
+    >>> from rag.records import ReportFacts
+    >>> facts_wanted(ReportFacts(), "judgement", "")
+    []
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from rag.facts import AREA_NAMES
+from rag.records import Answer, AnswerSentence, Citation, Fact, ReportFacts, format_date
+from rag.retrieve import Query
+from rag.settings import Settings
+from rag.store import DocRecord
+from rag.text import normalize_ws
+from rag.vocabulary import grade_label
+
+DocumentText = Callable[[str], str]
+CORRECTION = "The documents say otherwise."
+_FACT_NAMES = {
+    "lead_inspector": ("lead_inspector", "inspectors"),
+    "inspection_dates": ("inspection_dates",),
+    "published": ("published",),
+    "addressee": ("addressee",),
+}
+MAX_REPORTS = 8  # a question naming no council or year gets its facts from at most this many
+
+
+def facts_wanted(facts: ReportFacts, asks: str, area: str, every_area: bool = False) -> list[Fact]:
+    """The facts of one document that answer the question's ask."""
+    if asks == "judgement":
+        rows = facts.judgements
+        if area:
+            return [f for f in rows if f.area == area]
+        overall = [f for f in rows if f.area == "overall_effectiveness"]
+        return rows if every_area or not overall else overall
+    names = _FACT_NAMES.get(asks, ())
+    return [f for f in facts.facts if f.name in names]
+
+
+def answer_from_facts(query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: DocumentText) -> Answer | None:
+    """The answer from report facts, or None when the question asks none or no document in
+    scope states one (the quoted answer is made instead)."""
+    frame = query.frame
+    if frame is None or not frame.asks or query.groups and frame.asks != "judgement":
+        return None
+    every = bool(_every_area(frame.text))
+    scoped = [d for d in documents if query.filters.admits(d)]
+    found = [(d, facts_wanted(d.report_facts, frame.asks, frame.area, every)) for d in scoped]
+    found = [(d, fs) for d, fs in found if fs]
+    if not found:
+        return None
+    if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not query.timeframe.bounded:
+        return None  # many councils, none named: not a question the facts can answer alone
+    found.sort(key=lambda x: (x[0].date or "9999", x[0].doc_id))
+    if len(found) > MAX_REPORTS:
+        found = found[-MAX_REPORTS:]
+    citations: list[Citation] = []
+    sentences: list[AnswerSentence] = []
+    blocks: list[str] = []
+    contradicted = False
+    for doc, facts in found:
+        text = document_text(doc.doc_id)
+        lines = []
+        for f in facts:
+            citation = _cite(len(citations) + 1, doc, f, text)
+            if citation is None:
+                continue
+            citations.append(citation)
+            shown = normalize_ws(citation.quote)
+            sentences.append(AnswerSentence(shown, (citation.number,)))
+            lines.append(f"{shown} [{citation.number}]")
+            if frame.asks == "judgement" and frame.grade and f.value != frame.grade:
+                contradicted = True
+        if lines:
+            blocks.append(f"{_heading(doc)}\n" + "\n".join(lines))
+    if not citations:
+        return None
+    body = "\n\n".join(blocks)
+    notice = ""
+    if contradicted:
+        body = f"{CORRECTION}\n\n{body}"
+        notice = f"The question says '{frame.grade}'; the report's judgement differs."
+    return Answer(query.text, body, False, "facts", sentences, citations, [], settings.hash(), notice=notice)
+
+
+def _every_area(text: str) -> bool:
+    import re
+
+    return re.search(r"\b(?:each|every|all|each of the|the) (?:areas?|judgements?|grades?)\b|\bbreakdown\b", text, re.I) is not None
+
+
+def _heading(doc: DocRecord) -> str:
+    """'Herefordshire, report of 12 January 2026 (ILACS standard; inspection 10 to 21 November 2025):'"""
+    f = doc.report_facts
+    when = f"{doc.kind} of {format_date(doc.date)}" if doc.date else doc.kind
+    extra = [doc.framework] if doc.framework else []
+    if f.inspection_start and f.inspection_end:
+        extra.append(f"inspection {format_date(f.inspection_start)} to {format_date(f.inspection_end)}")
+    who = f"{doc.authority}, " if doc.authority else ""
+    return f"{who}{when}" + (f" ({'; '.join(extra)})" if extra else "") + ":"
+
+
+def _cite(number: int, doc: DocRecord, fact: Fact, text: str) -> Citation | None:
+    """A citation of the fact's line as it stands in the cleaned document text."""
+    start = fact.start
+    quote = text[start : start + len(fact.line)] if text else ""
+    if not quote or normalize_ws(quote) != normalize_ws(fact.line):
+        at = text.find(fact.line) if text else -1
+        if at < 0:
+            return None
+        start, quote = at, fact.line
+    block_start = text.rfind("\n\n", 0, start) + 2 if "\n\n" in text[:start] else 0
+    block_end = text.find("\n\n", start + len(quote))
+    passage = text[block_start : block_end if block_end >= 0 else len(text)]
+    return Citation(
+        number=number,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        kind=doc.kind,
+        date=doc.date,
+        page=fact.page,
+        paragraph="",
+        section=AREA_NAMES.get(fact.area, "") and "Judgements" if fact.name == "judgement" else "",
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        chunk_id="",
+        passage_text=passage,
+    )
+
+
+def grade_phrase(fact: Fact) -> str:
+    """'outstanding' -> 'Outstanding'."""
+    return grade_label(fact.value)

@@ -1,0 +1,345 @@
+"""Read a question against the library it is asked of: which councils it names (from the
+authorities the library actually holds, typos and possessives allowed), councils it names
+that the library does not hold, which report fact it asks for (a grade, the lead inspector,
+dates, the addressee), whether it compares councils, and what a follow-up inherits.
+
+Nothing here knows a council's name: the names come from the documents' own facts.
+
+    >>> lib = Library.of([])
+    >>> read_question("what did inspectors say about caseloads in 2014?", lib).asks
+    ''
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from rag.facts import area_of
+from rag.store import DocRecord
+from rag.text import STOPWORDS
+from rag.timeframe import TimeFrame, read_timeframe, strip_time
+from rag.vocabulary import GRADE, authority_key, normal_grade
+
+Frequency = Callable[[str], int]  # word -> in how many chunks the library uses it
+
+# What a question asks of the report facts, by the words it asks with.
+_ASKS = (
+    ("lead_inspector", re.compile(
+        r"\b(?:who\s+(?:was\s+|were\s+)?(?:the\s+)?(?:led|lead|leads|leading|inspected|inspector|inspectors|carried out|did)"
+        r"|lead\s+inspectors?|inspect[eo]rs?\s+(?:for|on|of|who|were|was)\b|which\s+inspectors?|inspected\s+by|who\s+were\s+the\s+inspectors"
+        r"|name\s+of\s+the\s+(?:lead\s+)?inspector)", re.I)),
+    ("addressee", re.compile(r"\b(?:addressed|sent|written)\s+to\b|\bwho\s+(?:was|were)\s+(?:the\s+)?(?:letter|it)\s+(?:for|to)\b|\bwho\s+received\b|\baddressee\b", re.I)),
+    ("published", re.compile(r"\b(?:when\s+was\s+(?:the\s+|it\s+|this\s+)?(?:\w+\s+){0,4}(?:report\s+|letter\s+)?published|publication\s+date|date\s+of\s+publication|published\s+when|when\s+published)\b", re.I)),
+    ("inspection_dates", re.compile(
+        r"\b(?:when\s+(?:was|were|did)\s+(?:the\s+)?(?:\w+\s+){0,4}(?:inspect(?:ed|ion|ors)|visit(?:ed)?|on\s+site)"
+        r"|inspection\s+dates?|dates?\s+of\s+the\s+(?:inspection|visit)|when\s+did\s+(?:inspectors|ofsted)\s+(?:visit|inspect|come)"
+        r"|what\s+dates?|which\s+dates?|on\s+what\s+dates?)\b", re.I)),
+    ("judgement", re.compile(
+        r"\b(?:grade[sd]?|grading|judge?ments?|judged|rated|rating|ratings|verdict|score[sd]?|overall\s+effectiveness"
+        r"|how\s+(?:did|was|were)\s+\w+(?:\s+\w+){0,3}\s+(?:do|rated|judged|graded)|ofsted\s+(?:rating|grade|judgement)"
+        r"|(?:what|which)\s+(?:grade|rating|judgement)|(?:outstanding|inadequate)\b)", re.I)),
+)
+_COMPARE = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|better|worse|than|or)\b", re.I)
+_FOLLOW_OPENERS = re.compile(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|in)|now|then|ok|and\s+what\s+about|and\s+in|and\s+for)\b", re.I)
+_STRONG_SLOT = re.compile(
+    r"\b([A-Za-z][\w'-]+(?:\s+(?:and|upon|on|in|with|of)?\s*[A-Za-z][\w'-]+){0,3}?)(?:['’]s)?\s+(?:council|county council|borough|children['’]?s\s+services|local authority|social care)\b",
+    re.I,
+)
+_POSSESSIVE = re.compile(r"\b([A-Z][\w-]+(?:\s+(?:and\s+|upon\s+)?[A-Z][\w-]+){0,3})['’]s\b")
+_PLACE_SLOT = re.compile(r"\b(?:in|for|at|from|of|about)\s+([A-Z][a-z][\w-]+(?:\s+(?:and\s+|upon\s+|on\s+)?[A-Z][a-z][\w-]+){0,3})")
+_ASK_WORDS = frozenset(
+    """led lead inspector inspectors inspected inspection inspections grade graded grades judgement judgment
+    judgements judged rated rating ratings report reports letter letters latest recent newest current ofsted
+    council councils authority services children's what which who when how did was were is are the of in for
+    and or better worse compare compared overall effectiveness""".split()
+)
+_COMPASS = frozenset("north south east west central greater upper lower new old".split())
+
+
+@dataclass(frozen=True)
+class Authority:
+    """One council the library holds, under every name its documents give it."""
+
+    key: str  # canonical vocabulary.authority_key
+    name: str  # as the documents write it
+    phrases: tuple[str, ...]  # keys and aliases it is matched by, lower case
+    doc_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Library:
+    """What the library holds, as questions need it: its documents and its authorities."""
+
+    documents: tuple[DocRecord, ...] = ()
+    authorities: tuple[Authority, ...] = ()
+
+    @classmethod
+    def of(cls, documents: Sequence[DocRecord]) -> Library:
+        """Group documents by authority. A document that names its council in a shorter form
+        ('Hull') joins the council whose other reports use that form on their own as an alias
+        of their longer name ('Kingston upon Hull' reports that speak of 'Hull')."""
+        keys: dict[str, list[DocRecord]] = {}
+        names: dict[str, str] = {}
+        aliases: dict[str, set[str]] = {}
+        for d in documents:
+            key = d.authority_key
+            if not key:
+                continue
+            keys.setdefault(key, []).append(d)
+            names.setdefault(key, d.authority)
+            aliases.setdefault(key, set()).update(a for a in d.report_facts.authority_aliases if a != key)
+        canonical = {k: k for k in keys}
+        for key in sorted(keys, key=len, reverse=True):
+            for alias in aliases.get(key, ()):
+                if alias in keys and canonical[alias] == alias and len(alias) < len(key):
+                    canonical[alias] = canonical[key]
+        grouped: dict[str, list[str]] = {}
+        for k, c in canonical.items():
+            grouped.setdefault(c, []).append(k)
+        out = []
+        for c, members in grouped.items():
+            phrases = set(members)
+            for m in members:
+                phrases.update(a for a in aliases.get(m, ()) if a not in keys or canonical.get(a) == c)
+            docs = [d.doc_id for m in members for d in keys[m]]
+            out.append(Authority(c, names[c], tuple(sorted(phrases, key=len, reverse=True)), tuple(docs)))
+        return cls(tuple(documents), tuple(sorted(out, key=lambda a: a.key)))
+
+    def authority(self, key: str) -> Authority | None:
+        return next((a for a in self.authorities if a.key == key or key in a.phrases), None)
+
+    def members(self, key: str) -> tuple[str, ...]:
+        """Every authority key (aliases merged) that stands for this authority."""
+        a = self.authority(key)
+        return tuple(sorted({authority_key(p) for p in a.phrases} | {a.key})) if a else (key,)
+
+    def documents_of(self, key: str) -> list[DocRecord]:
+        a = self.authority(key)
+        ids = set(a.doc_ids) if a else set()
+        return [d for d in self.documents if d.doc_id in ids]
+
+
+@dataclass(frozen=True)
+class QuestionFrame:
+    """A question as the rest of the pipeline needs it."""
+
+    text: str  # the question as the user typed it (follow-ups: resolved against the previous one)
+    asked: str  # as typed, before any follow-up resolution
+    timeframe: TimeFrame
+    authorities: tuple[str, ...] = ()  # canonical keys the question names, in order of mention
+    unknown_authorities: tuple[str, ...] = ()  # names in a council's place that the library does not hold
+    asks: str = ""  # a report fact: judgement | lead_inspector | inspection_dates | published | addressee
+    area: str = ""  # for a judgement: the area asked about (facts.AREAS), "" for all
+    grade: str = ""  # a grade the question asserts ('why was X rated inadequate?')
+    comparison: bool = False  # two or more councils, side by side
+    follow_up: bool = False
+    shouting: bool = False  # Title Case or capitals: capitals say nothing about names
+    mentions: tuple[str, ...] = field(default=(), repr=False)  # the words that named the councils
+
+    @property
+    def ranking_text(self) -> str:
+        """The question without the councils' names: the filter already narrows to them, and
+        a name that every passage of that council's reports contains ranks nothing."""
+        text = self.text
+        for m in sorted(self.mentions, key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", text, flags=re.I)
+        text = re.sub(r"\s+", " ", text).strip(" ,")
+        return text if re.search(r"[A-Za-z]{3}", text) else self.text
+
+
+def read_question(text: str, library: Library, *, previous: str = "", frequency: Frequency | None = None) -> QuestionFrame:
+    """The frame of ``text`` against ``library``; ``previous`` is the question asked just
+    before in the same conversation; ``frequency`` (a word's chunk count) tells a council's
+    name the library has never seen from an ordinary word."""
+    asked = text
+    follow = False
+    if previous and _is_follow_up(text, previous, library):
+        text, follow = _resolve(text, previous, library), True
+    shouting = _shouting(text)
+    tf = read_timeframe(text)
+    keys, mentions = _authorities(text, library)
+    unknown = () if keys else _unknown_authorities(text, library, frequency, shouting)
+    asks = next((name for name, pattern in _ASKS if pattern.search(text)), "")
+    area = area_of(text) if asks == "judgement" else ""
+    grade = ""
+    if m := GRADE.search(text):
+        grade = normal_grade(m.group(1))
+        if not asks and re.search(r"\b(?:why|how come|was|were|is|are)\b", text, re.I):
+            asks, area = "judgement", area_of(text)
+    comparison = len(keys) >= 2 and bool(_COMPARE.search(text))
+    return QuestionFrame(
+        text=text,
+        asked=asked,
+        timeframe=tf,
+        authorities=tuple(keys),
+        unknown_authorities=tuple(unknown),
+        asks=asks,
+        area=area,
+        grade=grade,
+        comparison=comparison,
+        follow_up=follow,
+        shouting=shouting,
+        mentions=tuple(mentions),
+    )
+
+
+# -- councils ------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    """Lower-case words with their spans; possessive 's dropped; '&' read as 'and'."""
+    out = []
+    for m in re.finditer(r"[A-Za-z0-9&][A-Za-z0-9'’-]*", text):
+        w = m.group(0).lower().replace("’", "'")
+        w = "and" if w == "&" else re.sub(r"'s$", "", w)
+        out.append((w.strip("'-"), m.start(), m.end()))
+    return out
+
+
+def _close(a: str, b: str) -> bool:
+    """Same word, or a typo of it: one edit for 5+ letters, two for 9+."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 2:
+        return False
+    return _distance(a, b, 2 if min(len(a), len(b)) >= 9 else 1) is not None
+
+
+def _distance(a: str, b: str, limit: int) -> int | None:
+    """Damerau-Levenshtein distance if at most ``limit``, else None."""
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return None
+        prev2, prev = prev, cur
+    return prev[-1] if prev[-1] <= limit else None
+
+
+def _authorities(text: str, library: Library) -> tuple[list[str], list[str]]:
+    """Canonical keys of the councils ``text`` names, and the words that named them."""
+    words = _words(text)
+    taken = [False] * len(words)
+    found: list[tuple[int, str, str]] = []  # (position, key, words as typed)
+    candidates = sorted(
+        ((p.split(), a.key) for a in library.authorities for p in a.phrases),
+        key=lambda c: -len(c[0]),
+    )
+    for phrase, key in candidates:
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            if any(taken[i : i + n]):
+                continue
+            span = [w for w, _, _ in words[i : i + n]]
+            exact = span == phrase
+            if not exact and not (all(_close(x, y) for x, y in zip(span, phrase)) and any(len(y) >= 5 for y in phrase)):
+                # a council's name cut short ('Hereford' for 'Herefordshire') also names it
+                if not (n == 1 and len(span[0]) >= 6 and phrase[0].startswith(span[0]) and span[0] not in STOPWORDS):
+                    continue
+            if n == 1 and (span[0] in STOPWORDS or span[0] in _ASK_WORDS):
+                continue
+            for j in range(i, i + n):
+                taken[j] = True
+            found.append((words[i][1], key, text[words[i][1] : words[i + n - 1][2]]))
+    found.sort()
+    keys: list[str] = []
+    for _, key, _ in found:
+        if key not in keys:
+            keys.append(key)
+    return keys, [typed for _, _, typed in found]
+
+
+def _unknown_authorities(text: str, library: Library, frequency: Frequency | None, shouting: bool) -> list[str]:
+    """Names standing where a council's name stands ("X's children's services", "X council",
+    "in X") that are not councils the library holds. A strong slot needs no more; after a
+    bare "in"/"for" the name must also be one the library's text hardly ever uses."""
+    if not library.authorities:
+        return []
+    out: list[str] = []
+    strong = [m.group(1) for m in _STRONG_SLOT.finditer(text)]
+    weak = [] if shouting else [m.group(1) for m in _POSSESSIVE.finditer(text)] + [m.group(1) for m in _PLACE_SLOT.finditer(text)]
+    for name, is_strong in [(n, True) for n in strong] + [(n, False) for n in weak]:
+        words = [w for w, _, _ in _words(name) if w not in STOPWORDS and w not in _ASK_WORDS and not w.isdigit()]
+        if not words or all(w in _COMPASS for w in words):
+            continue
+        rare = frequency is not None and all(frequency(w) <= 2 for w in words)
+        if not is_strong and not rare:
+            continue
+        if is_strong and frequency is not None and any(frequency(w) > 50 for w in words):
+            continue  # an ordinary word of the library ('the local authority', 'social care')
+        label = " ".join(w.capitalize() for w in words)
+        if label not in out:
+            out.append(label)
+    return out
+
+
+# -- follow-ups ---------------------------------------------------------------------
+
+
+def _content(text: str, library: Library) -> list[str]:
+    """A question's own topic words: not time, not councils, not question words."""
+    keys, mentions = _authorities(text, library)
+    t = strip_time(text)
+    for m in mentions:
+        t = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", t, flags=re.I)
+    t = _FOLLOW_OPENERS.sub(" ", t)
+    return [w for w, _, _ in _words(t) if w not in STOPWORDS and w not in _ASK_WORDS and not w.isdigit() and len(w) > 2]
+
+
+def _is_follow_up(text: str, previous: str, library: Library) -> bool:
+    """Short, or opened like a follow-up ('and in 2023?', 'what about care leavers?')."""
+    own = _content(text, library)
+    return bool(_FOLLOW_OPENERS.match(text)) or len(own) == 0 or (len(text.split()) <= 4 and len(own) <= 2)
+
+
+def _resolve(text: str, previous: str, library: Library) -> str:
+    """The follow-up as a whole question: its own topic (or the previous one's when it has
+    none), its own years and councils (or the previous ones' when it names none)."""
+    own = _content(text, library)
+    new_tf = read_timeframe(text)
+    new_keys, _ = _authorities(text, library)
+    prev_keys, prev_mentions = _authorities(previous, library)
+    body = _FOLLOW_OPENERS.sub("", text).strip(" ,?") if own else strip_time(previous).rstrip("?")
+    if not own:
+        for m in prev_mentions:
+            body = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", body, flags=re.I)
+        if new_keys:  # a new council: the previous topic, for it
+            names = " and ".join(library.authority(k).name if library.authority(k) else k for k in new_keys)
+            body = f"{body} in {names}"
+        elif prev_keys:
+            body = f"{body} in {' and '.join(prev_mentions)}"
+    elif not new_keys and prev_keys:
+        body = f"{body} in {' and '.join(prev_mentions)}"
+    time_part = _time_phrase(text) if new_tf.bounded or new_tf.latest else _time_phrase(previous)
+    resolved = re.sub(r"\s+", " ", f"{body} {time_part}").strip()
+    return resolved.rstrip("?") + "?"
+
+
+def _time_phrase(text: str) -> str:
+    """The time phrase of a question ('in 2014', 'since 2014', 'latest'), as written."""
+    m = re.search(r"\b(?:(?:in|during|since|after|from|before|until|between)\s+(?:the\s+)?)?(?:19|20)\d\d(?:\s*(?:and|to|-|–)\s*(?:19|20)\d\d)?\b", text, re.I)
+    if m:
+        return m.group(0)
+    m = re.search(r"\b(?:latest|most recent|newest|now|currently)\b", text, re.I)
+    return m.group(0) if m else ""
+
+
+def _shouting(text: str) -> bool:
+    """Title Case or capitals: most words capitalised, so capitals do not mark names."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]+", text)
+    if len(words) < 3:
+        return False
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps / len(words) >= 0.6
+
+
+def without_councils(frame: QuestionFrame) -> QuestionFrame:
+    return replace(frame, authorities=(), mentions=())
