@@ -1,10 +1,16 @@
 """Compose the answer a member of staff reads, from the inspectors' own sentences.
 
-The default (extractive) answerer cannot invent: every answer sentence is a verbatim
-sentence of a retrieved passage, chosen for how well it answers the question, never
-repeated, and cited. Change-over-time questions get one block per document, oldest first,
-naming documents with nothing on the subject. When no sentence answers the question well
-enough, the answer abstains and lists the nearest matches instead.
+The extractive answerer cannot invent: every answer sentence is a verbatim span of a
+retrieved passage, chosen for how well it answers the question, never repeated, and cited.
+A sentence that leans on the one before ("However, ...", "These plans ...") is quoted with
+it. Sentences that play another role in their document are not offered as findings:
+footnotes, the lines where a document states its own facts ("This letter summarises the
+findings of the visit on ..."), and standard wording that several documents share. Change-
+over-time questions get one block per document, oldest first, naming documents with nothing
+on the subject. Who/when/grade questions are answered from the report facts
+(``rag.answer_facts``). When nothing answers well enough, or the question rests on something
+the library does not hold (a council, a person, a visit, a figure, a future date), the answer
+says so and lists the nearest matches instead.
 
     >>> import rag
     >>> a = rag.ask("What did inspectors say about caseloads in 2014?")  # doctest: +SKIP
@@ -19,16 +25,18 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from rag.answer_facts import answer_from_facts
+from rag.answer_facts import CORRECTION, answer_from_facts
 from rag.cite import PageStarts, cite, quote_spans
 from rag.embed import unpack
 from rag.lexical import query_tokens, tokens
 from rag.records import Answer, AnswerSentence, Citation, Passage, TimelineEntry, format_date
 from rag.retrieve import Query
-from rag.settings import Settings
+from rag.settings import AnswerSettings, Settings
 from rag.store import DocRecord
-from rag.text import normalize_ws
+from rag.text import STOPWORDS, normalize_ws, stem
+from rag.vocabulary import DATE_RANGE, GRADE, MONTH_RE, NUMBER_WORD_RE, WHEN, YEAR
 
 Idf = Callable[[str], float]
 Seen = Callable[[str], bool]
@@ -37,86 +45,144 @@ ABSTAIN_TEXT = (
     "The documents don't say. None of the indexed reports answers this question well "
     "enough to quote; the nearest matches are listed below in case they help."
 )
-DENSE_WEIGHT = 0.45
+
+
+class Lexicon(Protocol):
+    """What the answerer asks of the library's words (rag.lexical.LexicalIndex gives it)."""
+
+    def idf(self, term: str) -> float: ...
+    def seen(self, term: str) -> bool: ...
+    def boilerplate(self, template: str) -> bool: ...
+    def is_name(self, word: str) -> bool: ...
+
+
+class _Plain:
+    """A lexicon that knows nothing: every term weighs one, nothing is boilerplate."""
+
+    def __init__(self, idf: Idf | None = None, seen: Seen | None = None) -> None:
+        self._idf, self._seen = idf, seen
+
+    def idf(self, term: str) -> float:
+        return self._idf(term) if self._idf else 1.0
+
+    def seen(self, term: str) -> bool:
+        return self._seen(term) if self._seen else True
+
+    def boilerplate(self, template: str) -> bool:
+        return False
+
+    def is_name(self, word: str) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence of a passage, scored for how well it answers the question."""
+    """A quotable span of a passage (a sentence, with the one before it when it leans on
+    it), scored for how well it answers the question."""
 
     passage: Passage
     start: int  # offsets in the chunk text
     end: int
     score: float
     coverage: float
+    core_start: int = -1  # the sentence itself, when the span includes its context
 
     @property
     def text(self) -> str:
         return self.passage.chunk.text[self.start : self.end]
 
+    @property
+    def sentence(self) -> str:
+        return self.passage.chunk.text[(self.core_start if self.core_start >= 0 else self.start) : self.end]
 
-def score_sentences(question: str, passages: Sequence[Passage], idf: Idf, query_vector: Sequence[float] | None = None, seen: Seen | None = None) -> list[Candidate]:
+
+# A sentence that opens by pointing back ('However', 'These plans', 'This means', 'As a
+# result') needs the sentence before it to be understood.
+_LEANS_BACK = re.compile(
+    r"^(?:However|But|Despite this|In contrast|Nevertheless|As a result|Consequently|Therefore|This|These|That|Those|It|They|Such|Both|Neither|Furthermore|Also)\b"
+)
+
+
+def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexicon, query_vector: Sequence[float] | None = None, seen: Seen | None = None, *, weights: AnswerSettings | None = None) -> list[Candidate]:
     """Every quotable sentence of the passages, best answer first.
 
-    Score = (1 - w) * IDF-weighted share of the question's terms found in the sentence
-    (terms found only in its section heading count half) + w * the sentence's own dense
-    similarity to the question (its vector pooled in context at ingest; the passage's
-    similarity where a chunk has no sentence vectors).
+    Score = coverage weight x the IDF-weighted share of the question's terms in the sentence
+    (terms only in its section heading count half) + dense weight x the sentence's own
+    similarity to the question (pooled in context at ingest) + passage weight x how high
+    its passage ranked; times penalties for the roles that are not findings (standard
+    wording shared by several documents, a secondary source) and for echoing the question.
     """
     import numpy as np
 
-    # A word the documents never use cannot be matched, only paraphrased: the dense part
-    # judges those (names the documents never use are caught by unknown_names).
-    terms = sorted(t for t in set(query_tokens(question)) if seen is None or seen(t))
-    weights = {t: idf(t) for t in terms}
-    total = sum(weights.values()) or 1.0
+    lex: Lexicon = idf if hasattr(idf, "boilerplate") else _Plain(idf, seen)  # type: ignore[arg-type]
+    w = weights or AnswerSettings()
+    terms = sorted(t for t in set(query_tokens(question)) if lex.seen(t))
+    weights_of = {t: lex.idf(t) for t in terms}
+    total = sum(weights_of.values()) or 1.0
     q = np.asarray(query_vector, dtype=np.float32) if query_vector is not None else None
     question_terms = set(tokens(question))
-    shape = _wanted_shape(question)
+    shape = wanted_shape(question)
+    ranks = [p.rank for p in passages] or [1]
     out = []
     for p in passages:
-        section_terms = set(tokens(p.chunk.section))
-        spans = quote_spans(p.chunk)
+        c = p.chunk
+        section_terms = set(tokens(c.section))
+        spans = quote_spans(c)
         sims = None
-        if q is not None and p.chunk.sentence_vectors and len(p.chunk.sentences) == len(spans):
-            sims = unpack(p.chunk.sentence_vectors, len(q)) @ q
+        if q is not None and c.sentence_vectors and len(c.sentences) == len(spans):
+            sims = unpack(c.sentence_vectors, len(q)) @ q
+        roles = c.sentence_roles if len(c.sentence_roles) == len(spans) else ("",) * len(spans)
+        templates = c.sentence_templates if len(c.sentence_templates) == len(spans) else ("",) * len(spans)
+        prior = 1.0 / math.sqrt(p.rank - min(ranks) + 1)
         for i, (a, b) in enumerate(spans):
-            sentence_terms = set(tokens(p.chunk.text[a:b]))
-            got = sum(w if t in sentence_terms else (0.5 * w if t in section_terms else 0.0) for t, w in weights.items())
+            if roles[i]:
+                continue  # a footnote, or a line stating the document's own facts
+            sentence = c.text[a:b]
+            sentence_terms = set(tokens(sentence))
+            start = a
+            if i and _LEANS_BACK.match(sentence) and not roles[i - 1] and _adjacent(c.text, spans[i - 1], (a, b)):
+                start = spans[i - 1][0]  # quote the sentence it leans on as well
+                sentence_terms |= set(tokens(c.text[start:a])) if len(terms) > 2 else set()
+            got = sum(wt if t in sentence_terms else (0.5 * wt if t in section_terms else 0.0) for t, wt in weights_of.items())
             coverage = got / total if terms else 0.0
             dense = float(sims[i]) if sims is not None else (p.dense or 0.0)
-            score = (1 - DENSE_WEIGHT) * coverage + DENSE_WEIGHT * max(0.0, dense)
-            # A sentence that only repeats the question ("This was the fifth monitoring
-            # visit") tells the reader nothing new; one of the shape asked for (a name for
-            # "who", a date for "when", a grade for "what judgement") likely answers it.
+            score = w.coverage_weight * coverage + w.dense_weight * max(0.0, dense) + w.passage_weight * prior
             novelty = len(sentence_terms - question_terms) / max(1, len(sentence_terms))
             if novelty < 0.4:
-                score *= 0.85
-            if shape is not None and shape.search(p.chunk.text[a:b]):
-                score += SHAPE_BONUS
-            out.append(Candidate(p, a, b, score, coverage))
+                score *= w.echo_penalty  # it only repeats the question
+            if templates[i] and lex.boilerplate(templates[i]):
+                score *= w.boilerplate_penalty
+            if c.kind == "news":
+                score *= w.secondary_penalty  # the inspectors' own words come first
+            if shape is not None and shape.search(sentence):
+                score += w.shape_bonus
+            out.append(Candidate(p, start, b, score, coverage, a if start != a else -1))
     out.sort(key=lambda c: (-c.score, c.passage.rank, c.start))
     return out
 
 
-_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|half|quarter|dozen|several|few)"
-_DATE = re.compile(
-    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{4}\b|\b(?:19|20)\d\d\b"
-)
+def _adjacent(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
+    """Two sentences of one paragraph (no blank line between them)."""
+    return "\n\n" not in text[before[1] : after[0]]
+
+
 _EXPECTS = [  # (what the question asks for, what an answer sentence must contain)
     ("money", re.compile(r"\bhow much\b.*\b(spen[dt]|pa(y|id)|cost|budget|fund|invest)|\b(budget|spending|cost)\b.*\b(what|how much)\b|\b(what|how much) .*\b(budget|spending|cost)\b", re.I),
      re.compile(r"£|\bpounds?\b|\bmillion\b|\d%|\bper ?cent\b", re.I)),
-    ("percent", re.compile(r"\b(what|which) (percentage|proportion|share|fraction)\b|\bper ?cent(age)?\b", re.I),
+    ("percent", re.compile(r"\b(what|which) (percentage|proportion|share|fraction)\b|\bper ?cent(age)?\b|\bpercentage\b", re.I),
      re.compile(r"\d\s*%|\bper ?cent\b|\b(half|quarter|third|thirds)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I),
-     re.compile(r"(\d+|\b" + _NUMBER_WORDS + r")\s+(hours?|days?|weeks?|months?|years?)\b", re.I)),
-    ("number", re.compile(r"\bhow many\b|\b(what|which) (number|average|total)\b|\baverage (number|caseload)\b", re.I),
-     re.compile(r"\d|\b" + _NUMBER_WORDS + r"\b", re.I)),
+     re.compile(r"(\d+|\b" + NUMBER_WORD_RE + r")\s+(hours?|days?|weeks?|months?|years?)\b", re.I)),
+    ("number", re.compile(r"\bhow many\b|\b(what|which) (number|average|total)\b|\baverage (number|caseload)\b|\bnumber of\b", re.I),
+     re.compile(r"\d|\b" + NUMBER_WORD_RE + r"\b", re.I)),
 ]
-
-
-_PREMISE = re.compile(r"^\s*(why (did|was|were|had|has|have|is|are|do|does)\b|given that\b)", re.I)
+_DATES = re.compile(rf"{DATE_RANGE.pattern}|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_RE}(?:\s+(?:19|20)\d\d)?\b|\b{MONTH_RE}\s+\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\b|\b(?:19|20)\d\d\b", re.I)
+_PREMISE = re.compile(r"^\s*(why (did|was|were|had|has|have|is|are|do|does)\b|given that\b|how come\b)", re.I)
+_FUTURE = re.compile(r"\b(next|will|due|upcoming|forthcoming|future|planned for|going to)\b", re.I)
+_FUTURE_EVIDENCE = re.compile(r"\b(will|next|due|planned|expected|intends?|future)\b", re.I)
 PREMISE_LEEWAY = 0.85
+_NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without", "neither"})
+_ANTONYM_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non")
 
 
 def threshold(question: str, settings: Settings) -> float:
@@ -135,36 +201,36 @@ def expects(question: str) -> tuple[str, re.Pattern[str]] | None:
     return None
 
 
-def unknown_names(question: str, seen: Seen) -> list[str]:
-    """Names in the question (capitalised words past the first) the documents never use."""
-    names = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]{2,}|[A-Z]{2,})\b", question.strip())
+def unknown_names(question: str, seen: Seen, *, shouting: bool = False) -> list[str]:
+    """Names in the question (capitalised words past the first) the documents never use.
+    In a question typed in Title Case or capitals, capitals mark nothing: only words the
+    library has never seen at all count, and only those that are not ordinary words."""
+    text = question.strip()
+    if shouting:
+        words = re.findall(r"\b[A-Za-z][a-zA-Z]{3,}\b", text)
+        return [w for w in words if w.lower() not in STOPWORDS and not any(seen(t) for t in tokens(w)) and len(w) >= 6 and not _ordinary(w)]
+    names = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]{2,}|[A-Z]{2,})\b", text)
     return [n for n in names if not any(seen(t) for t in tokens(n))]
 
 
+def _ordinary(word: str) -> bool:
+    """A word that reads as ordinary English by its ending, not a name."""
+    return bool(re.search(r"(ing|tion|ment|ness|ity|ies|ed|ly|ous|ive|al|er|s)$", word.lower()))
+
+
 SHAPE_BONUS = 0.08
-_NOT_NAMES = (
-    "Herefordshire|Council|County|Ofsted|Children|Childrens|Services|Service|Education|Act|Board|Department|"
-    "Local|Authority|Safeguarding|Inspectors?|Majesty|Majesty's|His|Her|Director|Corporate|Interim|Chief|Executive|"
-    "Cabinet|Member|Government|Families|Commission|Team|Get|Safe|Multi|Agency|Hub|Framework|Common|Assessment|"
-    "Young|People|Lead|Plough|Lane|Offices|Hereford|Monitoring|Visit|The|This|These|Since|In|At|On|For|A|An|And"
-)
-_PERSON = re.compile(rf"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr|Coun)\.?\s+)?(?!(?:{_NOT_NAMES})\b)[A-Z][a-z]+\s+(?!(?:{_NOT_NAMES})\b)[A-Z][a-z]+\b")
-_WHEN = re.compile(
-    r"\b\d{1,2}(?:\s*(?:and|-|–)\s*\d{1,2})?\s+(?:January|February|March|April|May|June|July|August|September|October|November|December)\b|"
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+(?:\d{1,2}\b|(?:19|20)\d\d)"
-)
-_GRADE = re.compile(r"\b(outstanding|good|requires improvement|inadequate|adequate|performs poorly)\b", re.I)
+_NAME_LIKE = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+\b")
 
 
-def _wanted_shape(question: str) -> re.Pattern[str] | None:
+def wanted_shape(question: str) -> re.Pattern[str] | None:
     """What an answer to this question looks like, where the question says."""
     q = question.strip().lower()
     if re.match(r"(who|whom|whose)\b", q) or re.search(r"\b(which|what) (inspectors?|person|people|director|officer)\b", q):
-        return _PERSON
+        return _NAME_LIKE
     if re.match(r"when\b", q) or re.search(r"\b(what|which) (date|dates|day|month)\b|\bon what dates?\b", q):
-        return _WHEN
+        return WHEN
     if re.search(r"\b(grade|judg(e)?ment|rating|rated|judged|verdict)\b", q):
-        return _GRADE
+        return GRADE
     return None
 
 
@@ -176,25 +242,32 @@ def _similar(a: str, b: str) -> bool:
 
 
 def pick(candidates: Sequence[Candidate], n: int, floor: float) -> list[Candidate]:
-    """The best ``n`` candidates at or above ``floor``, none repeating another."""
+    """The best ``n`` candidates at or above ``floor``, none repeating or overlapping another."""
     chosen: list[Candidate] = []
     for c in candidates:
         if len(chosen) >= n or c.score < floor:
             break
-        if any(_similar(c.text, o.text) for o in chosen):
+        if any(_similar(c.sentence, o.sentence) or _overlaps(c, o) for o in chosen):
             continue
         chosen.append(c)
     return chosen
 
 
-def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mode: str = "extractive", page_starts: PageStarts | None = None, idf: Idf | None = None, seen: Seen | None = None, query_vector: Sequence[float] | None = None, documents: Sequence[DocRecord] = (), document_text: Callable[[str], str] | None = None) -> Answer:
-    """The answer to ``query`` from ``passages``: extractive, or with ``mode='llm'`` the
-    configured LLM's answer verified against them, falling back to the extractive one.
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.passage.chunk.chunk_id == b.passage.chunk.chunk_id and a.start < b.end and b.start < a.end
 
-    ``idf`` weighs question terms, ``seen`` says whether the corpus uses a term at all
-    (both from the BM25 index); ``query_vector`` is the embedded ``query.ranking_text``.
+
+def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mode: str = "extractive", page_starts: PageStarts | None = None, idf: Idf | None = None, seen: Seen | None = None, query_vector: Sequence[float] | None = None, documents: Sequence[DocRecord] = (), document_text: Callable[[str], str] | None = None, lexicon: Lexicon | None = None) -> Answer:
+    """The answer to ``query`` from ``passages``: from the report facts where the question
+    asks for one, else extractive; with ``mode='llm'`` the configured LLM's answer verified
+    against the passages, falling back to the extractive one.
+
+    ``lexicon`` (the BM25 index) weighs question terms, says which the corpus uses, which
+    sentence wordings are standard and which words are names; ``idf``/``seen`` stand in for it
+    in tests. ``query_vector`` is the embedded ``query.ranking_text``.
     """
     t0 = time.perf_counter()
+    lex: Lexicon = lexicon or _Plain(idf, seen)
     frame = query.frame
     if frame is not None and frame.unknown_authorities and not query.filters.authorities:
         names = ", ".join(frame.unknown_authorities)
@@ -206,23 +279,42 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mod
         facts.passages = list(passages)
         facts.timings["compose"] = time.perf_counter() - t0
         return facts
-    idf = idf or (lambda _t: 1.0)
-    ranked = score_sentences(query.ranking_text, passages, idf, query_vector, seen)
+    ranked = score_sentences(query.ranking_text, passages, lex, query_vector, weights=settings.answer)
     candidates = ranked
-    missing = unknown_names(query.text, seen) if seen else []
+    shouting = bool(frame and frame.shouting)
+    missing = [] if lexicon is None and seen is None else unknown_names(query.text, lex.seen, shouting=shouting)
     wanted = expects(query.text)
     if wanted and not (query.is_timeline and query.window):
-        candidates = [c for c in candidates if wanted[1].search(_DATE.sub(" ", c.text))]
+        candidates = [c for c in candidates if wanted[1].search(_DATES.sub(" ", c.sentence))]
     if query.years_unmatched:  # no document is dated then: the evidence must name the year
-        years = set(re.findall(r"\b(?:19|20)\d\d\b", query.text))
-        candidates = [c for c in candidates if years & set(re.findall(r"\b(?:19|20)\d\d\b", c.passage.chunk.text))]
+        years = set(YEAR.findall(query.text))
+        candidates = [c for c in candidates if years & set(YEAR.findall(c.passage.chunk.text))]
+    if _FUTURE.search(query.text) and re.match(r"\s*(when|will|is|are)\b", query.text, re.I):
+        candidates = [c for c in candidates if _FUTURE_EVIDENCE.search(c.sentence)]
+    if wanted_shape(query.text) is _NAME_LIKE and lexicon is not None:
+        candidates = [c for c in candidates if _names_a_person(c.sentence, lex)]
+    if query.missing and frame is not None and frame.visit is not None:
+        # no letter reports that visit: only evidence that speaks of it may answer
+        word = frame.visit_words.split()[0]
+        candidates = [c for c in candidates if re.search(rf"\b{re.escape(word)}\b[^.]{{0,80}}\bvisit|\bvisit\b[^.]{{0,80}}\b{re.escape(word)}\b", c.passage.chunk.text, re.I)]
+        if not candidates:
+            missing_visit = _abstain(query, ranked, passages, settings, page_starts)
+            missing_visit.notice = query.missing
+            missing_visit.timings["compose"] = time.perf_counter() - t0
+            return missing_visit
+    unheard = _unheard_phrase(query, candidates, lexicon) if not missing and not (query.is_timeline and query.window) else ""
     if missing:
         result = _abstain(query, ranked, passages, settings, page_starts)
         result.notice = f"The documents never mention {', '.join(missing)}."
+    elif unheard:
+        result = _abstain(query, ranked, passages, settings, page_starts)
+        result.notice = f"No document found speaks of '{unheard}'."
     elif query.is_timeline and query.window:
         result = _timeline(query, candidates, passages, settings, page_starts)
     else:
         result = _plain(query, candidates, passages, settings, page_starts)
+        if not result.abstained and frame is not None and frame.area and _EVALUATIVE.search(query.text) and document_text is not None:
+            result = _with_judgement(result, query, documents, settings, document_text)
     if result.abstained and not result.citations and ranked:  # nearest matches, whatever they say
         result.citations = _abstain(query, ranked, passages, settings, page_starts).citations
     if query.years_unmatched and not result.notice:
@@ -235,9 +327,72 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mod
     return result
 
 
+_EVALUATIVE = re.compile(r"\bhow\s+(?:good|effective|well|strong|safe)\b|\bhow\s+(?:did|were|was)\s+.{0,40}\b(?:judged|rated|seen|viewed)\b", re.I)
+
+
+def _with_judgement(result: Answer, query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: Callable[[str], str]) -> Answer:
+    """An evaluative question on a judged area ('how effective was the LSCB in 2014?'): the
+    report's judgement of that area first, then the quoted findings."""
+    from dataclasses import replace as dc_replace
+
+    frame = query.frame
+    assert frame is not None
+    judged = answer_from_facts(dc_replace(query, frame=dc_replace(frame, asks="judgement")), documents, settings, document_text)
+    if judged is None or len(judged.citations) > 2:
+        return result
+    shift = len(judged.citations)
+    citations = list(judged.citations) + [dc_replace(c, number=c.number + shift) for c in result.citations]
+    sentences = list(judged.sentences) + [dc_replace(s, citations=tuple(n + shift for n in s.citations)) for s in result.sentences]
+    lines = [f"{s.text} ({label(c)}) [{c.number}]" for s, c in zip(sentences, citations)]
+    result.citations, result.sentences = citations, sentences
+    result.text = " ".join(lines)
+    return result
+
+
+def _unheard_phrase(query: Query, candidates: Sequence[Candidate], lexicon: Any) -> str:
+    """A name the question rests on (two or more capitalised words past its first: 'the
+    Families Commission report') that the sentences offered as its answer never use: a
+    question about a named thing is not answered with sentences that only share its words."""
+    frame = query.frame
+    if frame is not None and frame.shouting or not candidates:
+        return ""
+    text = query.text.strip()
+    mentions = {m.lower() for m in (frame.mentions if frame else ())}
+    for m in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+(?:\s+(?:of\s+|and\s+)?[A-Z][a-z]+)+)\b", text):
+        name = m.group(1)
+        if name.lower() in mentions or any(name.lower() in x or x in name.lower() for x in mentions):
+            continue
+        top = candidates[:5]
+        if not any(name.lower() in c.passage.chunk.text.lower() for c in top):
+            return name
+    return ""
+
+
+def _names_a_person(sentence: str, lex: Lexicon) -> bool:
+    """Does the sentence name someone: two capitalised words, one a word the library only
+    ever writes as a name ('Alison Smale'), or a title before a name ('Mr Sanders')?"""
+    for m in _NAME_LIKE.finditer(sentence):
+        words = re.findall(r"[A-Z][a-z'’-]+", m.group(0))
+        if re.match(r"(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\b", m.group(0)) or any(lex.is_name(w) for w in words):
+            return True
+    return False
+
+
 def _floor(question: str, settings: Settings, best: float) -> float:
     """Sentences much weaker than the best one add noise, not evidence."""
-    return max(threshold(question, settings), best * 0.6)
+    return max(threshold(question, settings), best * settings.answer.relative_floor)
+
+
+def label(c: Citation) -> str:
+    """The inline source of a quote: '2014 report, para 53', '2023 news article (secondary source)'."""
+    year = c.date[:4] if c.date else "undated"
+    kind = "news article (secondary source)" if c.kind == "news" else c.kind
+    where = f", para {c.paragraph}" if c.paragraph else (f", page {c.page}" if c.page else "")
+    return f"{year} {kind}{where}"
+
+
+def _sentence_line(s: AnswerSentence, c: Citation) -> str:
+    return f"{s.text} ({label(c)}) [{c.number}]"
 
 
 def _plain(query: Query, candidates: Sequence[Candidate], passages: Sequence[Passage], settings: Settings, page_starts: PageStarts | None) -> Answer:
@@ -245,10 +400,46 @@ def _plain(query: Query, candidates: Sequence[Candidate], passages: Sequence[Pas
     if best < threshold(query.text, settings):
         return _abstain(query, candidates, passages, settings, page_starts)
     chosen = pick(candidates, settings.answer.max_sentences, _floor(query.text, settings, best))
+    if query.groups:  # a comparison: each council's own sentences, in the order asked
+        chosen = _per_group(query, candidates, settings)
     citations = [cite(i, c.passage, c.start, c.end, page_starts) for i, c in enumerate(chosen, start=1)]
     sentences = [AnswerSentence(normalize_ws(c.text), (i,)) for i, c in enumerate(chosen, start=1)]
-    text = " ".join(f"{s.text} [{s.citations[0]}]" for s in sentences)
-    return Answer(query.text, text, False, "extractive", sentences, citations, list(passages), settings.hash())
+    lines = [_sentence_line(s, c) for s, c in zip(sentences, citations)]
+    lead = CORRECTION + " " if _contradicts(query.text, [c.sentence for c in chosen[:1]]) else ""
+    text = lead + " ".join(lines)
+    result = Answer(query.text, text, False, "extractive", sentences, citations, list(passages), settings.hash())
+    if lead:
+        result.notice = "The question assumes something the documents contradict; what they say is quoted."
+    return result
+
+
+def _per_group(query: Query, candidates: Sequence[Candidate], settings: Settings) -> list[Candidate]:
+    """A comparison's sentences: the best of each council in turn."""
+    per = max(1, settings.answer.max_sentences // max(1, len(query.groups)))
+    chosen: list[Candidate] = []
+    for _, only in query.groups:
+        mine = [c for c in candidates if only.admits(c.passage.chunk)]
+        floor = max(threshold(query.text, settings) * 0.8, (mine[0].score if mine else 0) * settings.answer.relative_floor)
+        chosen.extend(pick(mine, per, floor))
+    return chosen
+
+
+def _contradicts(question: str, sentences: Sequence[str]) -> bool:
+    """Does the best evidence say the opposite of what a why-question takes for granted: the
+    question's judging word against its antonym ('unmanageable' / 'manageable', 'ineffective'
+    / 'effectively') or the same claim with a negation on one side only?"""
+    if not _PREMISE.search(question) or not sentences:
+        return False
+    qwords = [w.lower() for w in re.findall(r"[A-Za-z]{4,}", question)]
+    swords = [w.lower() for w in re.findall(r"[A-Za-z]{4,}", " ".join(sentences))]
+    sstems = {stem(w) for w in swords}
+    for w in qwords:
+        for prefix in _ANTONYM_PREFIXES:
+            if w.startswith(prefix) and len(w) - len(prefix) >= 5:
+                base = stem(w[len(prefix) :])
+                if any(s.startswith(base[:6]) for s in sstems) and not any(s.startswith(stem(w)[:7]) for s in sstems):
+                    return True
+    return False
 
 
 def _timeline(query: Query, candidates: Sequence[Candidate], passages: Sequence[Passage], settings: Settings, page_starts: PageStarts | None) -> Answer:
@@ -263,18 +454,23 @@ def _timeline(query: Query, candidates: Sequence[Candidate], passages: Sequence[
     blocks: list[str] = []
     for doc in query.window:
         mine = [c for c in candidates if c.passage.chunk.doc_id == doc.doc_id]
-        chosen = pick(mine, per_doc, max(floor, (mine[0].score if mine else 0) * 0.6))
+        doc_floor = max(floor, (mine[0].score if mine else 0) * settings.answer.relative_floor, best * settings.answer.timeline_floor)
+        chosen = pick(mine, per_doc, doc_floor)
         chosen.sort(key=lambda c: c.passage.chunk.start + c.start)  # the document's own order
-        heading = f"{format_date(doc.date) or 'Undated'} ({doc.kind}): {doc.title}"
+        heading = f"{format_date(doc.date) or 'Undated'}, {doc.kind}" + (f" ({doc.framework})" if doc.framework and doc.framework != doc.kind else "")
         doc_sentences = []
+        lines = []
         for c in chosen:
             number = len(citations) + 1
-            citations.append(cite(number, c.passage, c.start, c.end, page_starts))
-            doc_sentences.append(AnswerSentence(normalize_ws(c.text), (number,)))
+            citation = cite(number, c.passage, c.start, c.end, page_starts)
+            citations.append(citation)
+            s = AnswerSentence(normalize_ws(c.text), (number,))
+            doc_sentences.append(s)
+            lines.append(_sentence_line(s, citation))
         sentences.extend(doc_sentences)
         entries.append(TimelineEntry(doc.doc_id, doc.title, doc.kind, doc.date, tuple(doc_sentences)))
         if doc_sentences:
-            blocks.append(heading + "\n" + " ".join(f"{s.text} [{s.citations[0]}]" for s in doc_sentences))
+            blocks.append(heading + "\n" + " ".join(lines))
         else:
             blocks.append(heading + f"\nThe {doc.year or 'undated'} {doc.kind} does not address this.")
     summary = _direction(entries)
@@ -299,3 +495,6 @@ def _abstain(query: Query, candidates: Sequence[Candidate], passages: Sequence[P
     nearest = pick(candidates, 3, -math.inf)
     citations = [cite(i, c.passage, c.start, c.end, page_starts) for i, c in enumerate(nearest, start=1)]
     return Answer(query.text, ABSTAIN_TEXT, True, "extractive", [], citations, list(passages), settings.hash())
+
+
+__all__ = ["answer", "score_sentences", "pick", "expects", "unknown_names", "threshold", "Candidate", "label", "Any"]

@@ -14,6 +14,7 @@ the report contradicts is corrected first ("The documents say otherwise").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from rag.facts import AREA_NAMES
@@ -31,7 +32,9 @@ _FACT_NAMES = {
     "inspection_dates": ("inspection_dates",),
     "published": ("published",),
     "addressee": ("addressee",),
+    "areas_covered": ("areas_covered",),
 }
+_WHICH_DOCS = re.compile(r"\b(?:which|what)\s+(?:monitoring\s+)?(?:visits?|inspections?|reports?|letters?)\b", re.I)
 MAX_REPORTS = 8  # a question naming no council or year gets its facts from at most this many
 
 
@@ -47,23 +50,54 @@ def facts_wanted(facts: ReportFacts, asks: str, area: str, every_area: bool = Fa
     return [f for f in facts.facts if f.name in names]
 
 
+def fact_lines(query: Query, documents: Sequence[DocRecord]) -> list[tuple[str, int]]:
+    """(document id, offset) of the fact lines that answer the query, if it asks for facts."""
+    found = _found(query, documents)
+    return [(d.doc_id, f.start) for d, facts in (found or []) for f in facts]
+
+
 def answer_from_facts(query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: DocumentText) -> Answer | None:
     """The answer from report facts, or None when the question asks none or no document in
     scope states one (the quoted answer is made instead)."""
+    found = _found(query, documents)
+    if not found:
+        return None
+    return _compose(query, found, settings, document_text)
+
+
+def _found(query: Query, documents: Sequence[DocRecord]) -> list[tuple[DocRecord, list[Fact]]] | None:
+    """The documents in scope and the facts of each that answer the query (oldest first)."""
     frame = query.frame
-    if frame is None or not frame.asks or query.groups and frame.asks != "judgement":
+    if frame is None or query.groups and frame.asks != "judgement":
         return None
     every = bool(_every_area(frame.text))
     scoped = [d for d in documents if query.filters.admits(d)]
-    found = [(d, facts_wanted(d.report_facts, frame.asks, frame.area, every)) for d in scoped]
+    if frame.people and (frame.asks in ("lead_inspector", "inspection_dates") or _WHICH_DOCS.search(frame.text)):
+        # 'which visits was Alison Smale on?': the documents whose facts name that person
+        found = [(d, [f for f in d.report_facts.facts if f.name in ("lead_inspector", "inspectors", "addressee")
+                      and any(p.lower() in f.line.lower() for p in frame.people)]) for d in scoped]
+    elif not frame.asks:
+        return None
+    else:
+        found = [(d, facts_wanted(d.report_facts, frame.asks, frame.area, every)) for d in scoped]
     found = [(d, fs) for d, fs in found if fs]
     if not found:
         return None
     if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not query.timeframe.bounded:
         return None  # many councils, none named: not a question the facts can answer alone
     found.sort(key=lambda x: (x[0].date or "9999", x[0].doc_id))
-    if len(found) > MAX_REPORTS:
-        found = found[-MAX_REPORTS:]
+    if frame.asks == "judgement" and frame.grade:
+        # 'when was it judged inadequate?': the reports with that grade; none: a false premise
+        matching = [(d, [f for f in fs if f.value == frame.grade]) for d, fs in found]
+        matching = [(d, fs) for d, fs in matching if fs]
+        if matching:
+            return matching[-MAX_REPORTS:]
+    return found[-MAX_REPORTS:]
+
+
+def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: Settings, document_text: DocumentText) -> Answer | None:
+    frame = query.frame
+    assert frame is not None
     citations: list[Citation] = []
     sentences: list[AnswerSentence] = []
     blocks: list[str] = []
@@ -94,8 +128,6 @@ def answer_from_facts(query: Query, documents: Sequence[DocRecord], settings: Se
 
 
 def _every_area(text: str) -> bool:
-    import re
-
     return re.search(r"\b(?:each|every|all|each of the|the) (?:areas?|judgements?|grades?)\b|\bbreakdown\b", text, re.I) is not None
 
 

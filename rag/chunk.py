@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from rag.records import Chunk, CleanDoc, format_date
 from rag.settings import CHUNKER_VERSION
 from rag.text import quotable_spans, sentence_spans
-from rag.vocabulary import DATE_LINE, authority_key
+from rag.vocabulary import DATE_LINE, MONTHS, ORDINAL, authority_key
 
 TokenCounter = Callable[[str], int]
 
 _NUMBERED = re.compile(r"^(?:- )?(\d{1,3})\.\s+\S")
+_FOOTNOTE = re.compile(r"^\d{1,2} [A-Z][a-z]")  # a footnote: its number without a full stop
+# Roles a sentence can play besides being a finding (Chunk.sentence_roles).
+FOOTNOTE, FACT_LINE = "footnote", "fact"
 
 
 @dataclass
@@ -63,6 +66,8 @@ def blocks_of(text: str) -> list[Block]:
             last_number = number
         elif body.startswith("- "):
             kind = "bullet"
+        elif _FOOTNOTE.match(body):
+            kind = "footnote"
         elif re.match(r"^Yours (sincerely|faithfully)", body):
             kind, signed = "signature", True
         elif _is_heading(body):
@@ -109,11 +114,16 @@ def chunk(doc: CleanDoc, max_tokens: int, count_tokens: TokenCounter) -> list[Ch
     def flush() -> None:
         nonlocal spans, tokens, only_heading
         if spans:
-            chunks.append(_make(doc, spans[0][0], spans[-1][1], section, para, header_for(section), named))
+            chunks.append(_make(doc, spans[0][0], spans[-1][1], section, para, header_for(section), named, roles))
         spans, tokens, only_heading = [], 0, False
 
     blocks = blocks_of(text)
     named = [(b.start, b.end) for b in blocks if b.kind == "addressee"]
+    roles = [(b.start, b.end, FOOTNOTE) for b in blocks if b.kind == "footnote"]
+    # Lines where the document states its own facts ('This letter summarises the findings of
+    # the monitoring visit ... on 22 and 23 October 2024.'): answers to who/when questions,
+    # not findings. Judgements are findings and keep no role.
+    roles += [(f.start, f.start + len(f.line), FACT_LINE) for f in d.facts.facts if f.name != "judgement"]
     for block in blocks:
         if block.kind == "heading":
             flush()
@@ -193,13 +203,28 @@ def _by_words(text: str, start: int, end: int, budget: int, count_tokens: TokenC
     return spans
 
 
-def _make(doc: CleanDoc, start: int, end: int, section: str, para: int | None, header: str, named: list[tuple[int, int]] = ()) -> Chunk:
+def template(sentence: str, authority: str = "") -> str:
+    """A short hash of a sentence's wording with its particulars (numbers, dates, ordinals,
+    the council's name) taken out: the same template in several documents is the publisher's
+    or the framework's standard wording, not a finding."""
+    t = sentence.lower()
+    if authority:
+        t = t.replace(authority.lower(), " ")
+    t = re.sub(rf"\b(?:{'|'.join(MONTHS)})\b", " m ", t)
+    t = ORDINAL.sub(" o ", t)
+    t = re.sub(r"\d+", "#", t)
+    t = " ".join(re.findall(r"[a-z#]+", t))
+    return hashlib.blake2s(t.encode(), digest_size=4).hexdigest()
+
+
+def _make(doc: CleanDoc, start: int, end: int, section: str, para: int | None, header: str, named: list[tuple[int, int]] = (), roles: list[tuple[int, int, str]] = ()) -> Chunk:
     d = doc.doc
     body = doc.text[start:end]
     paras = (para,) if para is not None else ()
     digest = hashlib.sha256(f"{d.doc_id}|{CHUNKER_VERSION}|{start}|{header}|{body}".encode()).hexdigest()[:24]
     page = doc.page_at(start)
     page_end = doc.page_at(max(start, end - 1))
+    sentences = tuple(sorted(set(quotable_spans(body)) | {(a - start, b - start) for a, b in named if start <= a and b <= end}))
     return Chunk(
         chunk_id=digest,
         doc_id=d.doc_id,
@@ -216,5 +241,12 @@ def _make(doc: CleanDoc, start: int, end: int, section: str, para: int | None, h
         page=page,
         page_end=page_end,
         paragraphs=paras,
-        sentences=tuple(sorted(set(quotable_spans(body)) | {(a - start, b - start) for a, b in named if start <= a and b <= end})),
+        sentences=sentences,
+        sentence_roles=tuple(_role(start + a, start + b, roles) for a, b in sentences),
+        sentence_templates=tuple(template(body[a:b], d.authority) for a, b in sentences),
     )
+
+
+def _role(a: int, b: int, roles: list[tuple[int, int, str]]) -> str:
+    """The role of the sentence at a..b (document offsets): the first role span it overlaps."""
+    return next((role for ra, rb, role in roles if a < rb and ra < b), "")

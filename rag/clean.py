@@ -131,6 +131,9 @@ def _drop_letter_furniture(lines: list[str]) -> list[str]:
         to = [lines[keep_from + 1 + i].strip() for i in named]
         if to and not any(_is_contact(t) or re.search(r"\d", t) for t in to):
             addr = ["", " ".join(to), ""] + addr
+        elif to and (m := re.match(r"((?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s)?[A-Z][a-z'’-]+\s[A-Z][a-z'’-]+)\s", to[0])):
+            # the whole address on one line: a letter's addressee is its first two words
+            addr = ["", m.group(1), ""] + addr
         lines = head + ([lines[date]] if date is not None else []) + addr + lines[dear + 1 :]
     out = []
     for i, ln in enumerate(lines):

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.records import Fact, ReportFacts, page_at
+from rag.text import sentence_spans
 from rag.vocabulary import (
     DATE_LINE,
     GRADE,
@@ -88,7 +89,7 @@ def read_facts(text: str, page_starts: Sequence[tuple[int, int | None]] = (), *,
     head = [(s, ln) for s, ln in lines if s < 8000]
     found: list[Fact] = []
 
-    def fact(name: str, value: str, start: int, line: str, area: str = "") -> Fact:
+    def fact(name: str, value: str, start: int, line: str, area: str = "", at: int | None = None) -> Fact:
         # a title wrapped over lines is cited as the text it spans
         span = text[start : start + len(line) + 8]
         if line not in span and " " in line:
@@ -96,6 +97,13 @@ def read_facts(text: str, page_starts: Sequence[tuple[int, int | None]] = (), *,
             for word in line.split():
                 end = text.find(word, end) + len(word)
             line = text[start:end]
+        if at is not None and len(line) > 160:  # a fact inside a paragraph: cite its sentence
+            for a, b in sentence_spans(line):
+                if a <= at < b:
+                    start, line = start + a, line[a:b]
+                    break
+        if line.startswith("- "):  # a bullet's mark is not part of what it says
+            start, line = start + 2, line[2:]
         f = Fact(name, value, line, start, page_at(page_starts, start) if page_starts else None, area)
         found.append(f)
         return f
@@ -115,7 +123,7 @@ def read_facts(text: str, page_starts: Sequence[tuple[int, int | None]] = (), *,
         elif d := parse_date(mm.group("dates")):
             start = end = d.isoformat()
         if start:
-            fact("inspection_dates", f"{start} to {end}", s, ln)
+            fact("inspection_dates", f"{start} to {end}", s, ln, at=mm.start())
     elif m := _first(head, _VISITED):
         s, ln, mm = m
         dates = mm.group("dates")
@@ -124,7 +132,7 @@ def read_facts(text: str, page_starts: Sequence[tuple[int, int | None]] = (), *,
         elif d := parse_date(dates):
             start = end = d.isoformat()
         if start:
-            fact("inspection_dates", f"{start} to {end}", s, ln)
+            fact("inspection_dates", f"{start} to {end}", s, ln, at=mm.start())
     if framework == "ILACS" and start and end:
         days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
         framework = "ILACS short" if days <= 7 else "ILACS standard"  # one week on site, or two
@@ -134,8 +142,8 @@ def read_facts(text: str, page_starts: Sequence[tuple[int, int | None]] = (), *,
     if framework == "monitoring visit" and (m := _first(head, _ORDINAL_VISIT)):
         s, ln, mm = m
         visit = ORDINALS[mm.group("n").lower()]
-        fact("visit_number", str(visit), s, ln)
-    areas = _areas_covered(lines) if framework in ("monitoring visit", "focused visit") else ()
+        fact("visit_number", str(visit), s, ln, at=mm.start())
+    areas = _areas_covered(lines, fact) if framework in ("monitoring visit", "focused visit") else ()
     _judgements(lines, fact)
     if not published and not framework.startswith(("SIF", "ILACS")):
         if m := next(((s, ln) for s, ln in head[:40] if DATE_LINE.match(ln)), None):
@@ -267,13 +275,13 @@ def _inspectors(lines: Sequence[tuple[int, str]], text: str, fact: Any) -> tuple
         s, ln, mm = m
         lead = _person(mm.group("name"))
         if lead:
-            fact("lead_inspector", lead, s, ln)
+            fact("lead_inspector", lead, s, ln, at=mm.start())
     names: list[str] = []
     if m := _first(lines, _INSPECTORS):
         s, ln, mm = m
         names = [_person(n) for n in re.split(r",\s*|\s+and\s+", mm.group("names")) if _person(n)]
         if names:
-            fact("inspectors", ", ".join(names), s, ln)
+            fact("inspectors", ", ".join(names), s, ln, at=mm.start())
     if not lead:
         sign = _SIGN_OFF.search(text)
         if sign:
@@ -304,17 +312,18 @@ def _addressee(head: Sequence[tuple[int, str]], fact: Any) -> str:
     return ln
 
 
-def _areas_covered(lines: Sequence[tuple[int, str]]) -> tuple[str, ...]:
+def _areas_covered(lines: Sequence[tuple[int, str]], fact: Any) -> tuple[str, ...]:
     """The areas a visit looked at: the lines after 'the following areas ...' up to the next
     heading or statement."""
     for i, (_, ln) in enumerate(lines[:80]):
         if _AREAS_INTRO.search(ln) and ln.endswith(":"):
             areas = []
-            for _, nxt in lines[i + 1 : i + 8]:
+            for s, nxt in lines[i + 1 : i + 8]:
                 item = nxt.lstrip("-• ").strip()
                 if not item or len(item) > 200 or re.match(r"^This (visit|letter)", item):
                     break
                 areas.append(item.rstrip("."))
+                fact("areas_covered", item.rstrip("."), s, nxt)
                 if not nxt.startswith(("-", "•")):
                     break
             return tuple(areas)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,15 @@ from rag.store import ChromaStore, Filters
 from rag.text import STOPWORDS, stem, words
 
 
-# Words every question about these documents may use and every document contains.
+# Words questions about any inspection documents use to ask, not to say what about. Words
+# the library itself uses everywhere (a council's own name in its reports) are dropped by
+# frequency instead (COMMON_SHARE), so nothing here is fitted to one corpus.
 QUESTION_NOISE = frozenset(
-    "say said says tell told inspectors inspector ofsted herefordshire mention mentioned "
-    "report reports letter letters document documents".split()
+    "say said says tell told inspectors inspector mention mentioned report reports letter letters "
+    "document documents".split()
 )
+SNAPSHOT_FORMAT = 2  # bump when the snapshot saved on disk gains a field
+COMMON_SHARE = 0.4  # a question word found in more than this share of chunks ranks nothing
 
 
 def tokens(text: str) -> list[str]:
@@ -50,6 +55,9 @@ class _Snapshot:
     doc_ids: Any  # np.ndarray[str]
     df: dict[str, int]
     authorities: Any = None  # np.ndarray[str]
+    templates: dict[str, int] = field(default_factory=dict)  # sentence template -> documents using it
+    names: frozenset[str] = frozenset()  # words the library writes only capitalised, mid-sentence
+    words: dict[str, int] = field(default_factory=dict)  # every word the library uses (lower case) -> count
 
     def index(self) -> dict[str, int]:
         """Chunk id -> position, built once per snapshot."""
@@ -58,6 +66,47 @@ class _Snapshot:
             cached = {cid: i for i, cid in enumerate(self.ids)}
             object.__setattr__(self, "_index", cached)
         return cached
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """Edit distance (with transpositions) of a and b is at most ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1]))
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+def _templates(chunks: list[Any]) -> dict[str, int]:
+    """Sentence template -> number of documents whose sentences use it (kept when >= 2)."""
+    docs: dict[str, set[str]] = {}
+    for c in chunks:
+        for t in c.sentence_templates:
+            docs.setdefault(t, set()).add(c.doc_id)
+    return {t: len(d) for t, d in docs.items() if len(d) >= 2}
+
+
+_CAPITAL_WORD = re.compile(r"(?<=[a-z,;:)] )([A-Z][a-z]{2,})\b")
+_LOWER_WORD = re.compile(r"\b([a-z]{3,})\b")
+
+
+def _names(chunks: list[Any]) -> frozenset[str]:
+    """Words that appear capitalised after a lower-case word and never in lower case."""
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for c in chunks:
+        capital.update(w.lower() for w in _CAPITAL_WORD.findall(c.text))
+        lower.update(_LOWER_WORD.findall(c.text))
+    return frozenset(capital - lower)
 
 
 def _admits(snap: _Snapshot, filters: Filters | None) -> Any:
@@ -108,7 +157,7 @@ class LexicalIndex:
             version = self.store.content_version()
             snap = self._snapshot
             if snap is None or snap.version != version:
-                folder = self.cache_dir / f"{self.store.name}-{version}"
+                folder = self.cache_dir / f"{self.store.name}-{version}-f{SNAPSHOT_FORMAT}"
                 snap = self._load(folder, version) or self._build(folder, version)
                 self._snapshot = snap
             self._checked_at = time.monotonic()
@@ -134,6 +183,9 @@ class LexicalIndex:
             np.array([c.doc_id for c in chunks], dtype=str),
             dict(Counter(t for doc in corpus for t in set(doc))),
             np.array([c.authority for c in chunks], dtype=str),
+            _templates(chunks),
+            _names(chunks),
+            dict(Counter(w for c in chunks for w in _LOWER_WORD.findall(c.text.lower()))),
         )
         try:
             if folder.parent.exists():
@@ -145,6 +197,7 @@ class LexicalIndex:
             (folder / "chunks.json").write_text(json.dumps({
                 "ids": snap.ids, "years": snap.years.tolist(), "kinds": snap.kinds.tolist(),
                 "doc_ids": snap.doc_ids.tolist(), "df": snap.df, "authorities": snap.authorities.tolist(),
+                "templates": snap.templates, "names": sorted(snap.names), "words": snap.words,
             }))
         except OSError:
             pass  # a read-only cache only costs a rebuild next start
@@ -166,6 +219,9 @@ class LexicalIndex:
             version, bm25, data["ids"], np.array(data["years"], dtype=np.int32),
             np.array(data["kinds"], dtype=str), np.array(data["doc_ids"], dtype=str), data.get("df", {}),
             np.array(data.get("authorities", [""] * len(data["ids"])), dtype=str),
+            data.get("templates", {}),
+            frozenset(data.get("names", ())),
+            data.get("words", {}),
         )
 
     def search(self, question: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
@@ -175,7 +231,8 @@ class LexicalIndex:
         snap = self._ensure()
         if not snap.ids:
             return []
-        query = [t for t in query_tokens(question) if t in snap.bm25.vocab_dict]
+        common = COMMON_SHARE * len(snap.ids)
+        query = [t for t in query_tokens(question) if t in snap.bm25.vocab_dict and (snap.df.get(t, 0) <= common or len(snap.ids) < 50)]
         if not query:
             return []
         mask = None
@@ -206,6 +263,48 @@ class LexicalIndex:
         """Inverse document frequency of a BM25 term; an unseen term weighs most."""
         snap = self._ensure()
         return math.log(1 + (len(snap.ids) + 1) / (snap.df.get(term, 0) + 0.5))
+
+    def correct(self, text: str) -> str:
+        """``text`` with its misspelt words replaced by the library's nearest common word
+        ('managment' -> 'management', 'acording' -> 'according'): a word of five letters or
+        more that the library never uses, one edit (two from nine letters) from one it does.
+        Capitalised words (names) and words the library knows are left alone."""
+        snap = self._ensure()
+        if not snap.words:
+            return text
+        buckets = snap.__dict__.get("_buckets")
+        if buckets is None:
+            buckets = {}
+            for w, n in snap.words.items():
+                if n >= 2 and len(w) >= 4:
+                    buckets.setdefault((w[0], len(w)), []).append(w)
+            object.__setattr__(snap, "_buckets", buckets)
+
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            low = word.lower()
+            if len(low) < 5 or low in snap.words or (word[0].isupper() and word[1:].islower() and m.start() > 0):
+                return word
+            limit = 2 if len(low) >= 9 else 1
+            best, best_n = None, 0
+            for length in range(len(low) - limit, len(low) + limit + 1):
+                for cand in buckets.get((low[0], length), ()):
+                    if snap.words[cand] > best_n and _within(low, cand, limit):
+                        best, best_n = cand, snap.words[cand]
+            if best is None:
+                return word
+            return best.upper() if word.isupper() else (best.capitalize() if word[0].isupper() else best)
+
+        return re.sub(r"[A-Za-z]+", fix, text)
+
+    def boilerplate(self, template: str) -> bool:
+        """Is this sentence template used by two or more documents (standard wording)?"""
+        return self._ensure().templates.get(template, 0) >= 2
+
+    def is_name(self, word: str) -> bool:
+        """Does the library write ``word`` only as a name (capitalised mid-sentence, never in
+        lower case)? 'Smale' is a name; 'Safe' in 'Get Safe team' is not."""
+        return word.lower() in self._ensure().names
 
     def frequency(self, word: str) -> int:
         """In how many chunks the library uses ``word`` (any form of it)."""

@@ -27,6 +27,7 @@ from rag.lexical import LexicalIndex
 from rag.load import SUPPORTED, read_bytes, read_document, sniff
 from rag.metadata import describe, load_manifest, slug
 from rag.records import Answer, CleanDoc, Passage
+from rag.answer_facts import fact_lines
 from rag.question import Library, read_question
 from rag.retrieve import Query, Retriever, plan
 from rag.settings import ChunkSettings, EmbedSettings, Settings, load_settings
@@ -266,6 +267,7 @@ def prepare(question: str, settings: Settings, k: int | None, filters: Filters, 
             help="run `rag ingest` to index the corpus folder, or upload documents in the app",
         )
     parts = components(settings)
+    text = parts.lexical.correct(text)
     frame = read_question(text, held, previous=previous.question if previous else "", frequency=parts.lexical.frequency)
     return plan(frame, settings.retrieve, held, filters, k)
 
@@ -275,7 +277,24 @@ def search(question: str, settings: Settings | None = None, *, k: int | None = N
     ``previous``: the answer just before in the same conversation (a follow-up's context)."""
     settings = settings or load_settings()
     query = prepare(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
-    return components(settings).retriever.run(query)
+    parts = components(settings)
+    vector = parts.embedder.encode_query(query.ranking_text) if settings.retrieve.mode != "bm25" else None
+    return _retrieve(query, settings, parts, vector)
+
+
+def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[float] | None) -> list[Passage]:
+    """Retrieve; for a question the report facts answer (a grade, the lead inspector), the
+    passages holding those facts' lines come first: they are its evidence."""
+    passages = parts.retriever.run(query, vector)
+    lines = fact_lines(query, library(settings).documents)
+    if not lines:
+        return passages
+    held = {p.chunk.chunk_id for p in passages}
+    first = [c for c in parts.store.chunks_at(lines) if c.chunk_id not in held]
+    promoted = [Passage(c, 1.0, 0) for c in first] + [p for p in passages if p.chunk.chunk_id not in {c.chunk_id for c in first}]
+    promoted.sort(key=lambda p: 0 if any(p.chunk.doc_id == d and p.chunk.start <= o < p.chunk.end for d, o in lines) else 1)
+    k = query.k
+    return [replace(p, rank=i) for i, p in enumerate(promoted[: max(k, len(first))], start=1)]
 
 
 def ask(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), mode: str | None = None, previous: Answer | None = None) -> Answer:
@@ -311,7 +330,7 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
     query = prepare(question, settings, k, filters, previous)
     parts = components(settings)
     vector = parts.embedder.encode_query(query.ranking_text)
-    passages = parts.retriever.run(query, vector)
+    passages = _retrieve(query, settings, parts, vector)
     t1 = time.perf_counter()
     result = answer_stage.answer(
         query,
@@ -324,6 +343,7 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
         query_vector=vector,
         documents=library(settings).documents,
         document_text=parts.store.document_text,
+        lexicon=parts.lexical,
     )
     result.timings["retrieve"] = t1 - t0
     return query, passages, result

@@ -20,7 +20,7 @@ from rag.facts import area_of
 from rag.store import DocRecord
 from rag.text import STOPWORDS
 from rag.timeframe import TimeFrame, read_timeframe, strip_time
-from rag.vocabulary import GRADE, authority_key, normal_grade
+from rag.vocabulary import GRADE, ORDINALS, authority_key, normal_grade
 
 Frequency = Callable[[str], int]  # word -> in how many chunks the library uses it
 
@@ -28,8 +28,9 @@ Frequency = Callable[[str], int]  # word -> in how many chunks the library uses 
 _ASKS = (
     ("lead_inspector", re.compile(
         r"\b(?:who\s+(?:was\s+|were\s+)?(?:the\s+)?(?:led|lead|leads|leading|inspected|inspector|inspectors|carried out|did)"
-        r"|lead\s+inspectors?|inspect[eo]rs?\s+(?:for|on|of|who|were|was)\b|which\s+inspectors?|inspected\s+by|who\s+were\s+the\s+inspectors"
+        r"|lead\s+inspectors?|inspect[eo]rs?\s+for\s+(?:the|this)\b|which\s+inspectors?|inspected\s+by|who\s+were\s+the\s+inspectors"
         r"|name\s+of\s+the\s+(?:lead\s+)?inspector)", re.I)),
+    ("areas_covered", re.compile(r"\b(?:which|what)\s+areas?\b.{0,60}\b(?:visits?|focus|cover|look)|\bareas?\s+covered\b|\bfocus(?:ed)?\s+on\b.{0,40}\bvisits?\b|\bvisits?\b.{0,40}\bfocus(?:ed)?\s+on\b", re.I)),
     ("addressee", re.compile(r"\b(?:addressed|sent|written)\s+to\b|\bwho\s+(?:was|were)\s+(?:the\s+)?(?:letter|it)\s+(?:for|to)\b|\bwho\s+received\b|\baddressee\b", re.I)),
     ("published", re.compile(r"\b(?:when\s+was\s+(?:the\s+|it\s+|this\s+)?(?:\w+\s+){0,4}(?:report\s+|letter\s+)?published|publication\s+date|date\s+of\s+publication|published\s+when|when\s+published)\b", re.I)),
     ("inspection_dates", re.compile(
@@ -41,14 +42,10 @@ _ASKS = (
         r"|how\s+(?:did|was|were)\s+\w+(?:\s+\w+){0,3}\s+(?:do|rated|judged|graded)|ofsted\s+(?:rating|grade|judgement)"
         r"|(?:what|which)\s+(?:grade|rating|judgement)|(?:outstanding|inadequate)\b)", re.I)),
 )
+_COUNT = re.compile(r"\bhow\s+(?:many|much|long|often)\b|\b(?:what|which)\s+(?:number|percentage|proportion)\b", re.I)
+_REFERS = re.compile(r"\b(?:it|its|they|them|their|that|this|those|these|there|then|the same)\b", re.I)
 _COMPARE = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|better|worse|than|or)\b", re.I)
 _FOLLOW_OPENERS = re.compile(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|in)|now|then|ok|and\s+what\s+about|and\s+in|and\s+for)\b", re.I)
-_STRONG_SLOT = re.compile(
-    r"\b([A-Za-z][\w'-]+(?:\s+(?:and|upon|on|in|with|of)?\s*[A-Za-z][\w'-]+){0,3}?)(?:['’]s)?\s+(?:council|county council|borough|children['’]?s\s+services|local authority|social care)\b",
-    re.I,
-)
-_POSSESSIVE = re.compile(r"\b([A-Z][\w-]+(?:\s+(?:and\s+|upon\s+)?[A-Z][\w-]+){0,3})['’]s\b")
-_PLACE_SLOT = re.compile(r"\b(?:in|for|at|from|of|about)\s+([A-Z][a-z][\w-]+(?:\s+(?:and\s+|upon\s+|on\s+)?[A-Z][a-z][\w-]+){0,3})")
 _ASK_WORDS = frozenset(
     """led lead inspector inspectors inspected inspection inspections grade graded grades judgement judgment
     judgements judged rated rating ratings report reports letter letters latest recent newest current ofsted
@@ -56,6 +53,34 @@ _ASK_WORDS = frozenset(
     and or better worse compare compared overall effectiveness""".split()
 )
 _COMPASS = frozenset("north south east west central greater upper lower new old".split())
+_FILLERS = frozenset("one ones same too also again else instead either anything something year years time".split())
+_VISIT = re.compile(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\s+(?:monitoring\s+|focused\s+)?visit\b", re.I)
+
+
+_PREMISE = re.compile(r"^\s*(?:why\s+(?:did|was|were|had|has|have|is|are|do|does)\b|how\s+come\b|given\s+that\b)|\breasons?\b", re.I)
+_NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non")
+
+
+def _antonym_bases(text: str, frequency: Frequency | None) -> tuple[str, ...]:
+    """For a question that takes something for granted ('why were caseloads unmanageable?'),
+    the unprefixed form of its judging words ('manageable') when the library uses it: a
+    correction would say that."""
+    if frequency is None:
+        return ()
+    out = []
+    for w in re.findall(r"[A-Za-z]{7,}", text):
+        low = w.lower()
+        for prefix in _NEGATIVE_PREFIXES:
+            base = low[len(prefix) :]
+            if low.startswith(prefix) and len(base) >= 5 and frequency(base) > frequency(low):
+                out.append(base)
+                break
+    return tuple(dict.fromkeys(out))
+
+
+def _ordinal(word: str) -> int:
+    w = word.lower()
+    return ORDINALS[w] if w in ORDINALS else int(re.sub(r"\D", "", w))
 
 
 @dataclass(frozen=True)
@@ -74,6 +99,7 @@ class Library:
 
     documents: tuple[DocRecord, ...] = ()
     authorities: tuple[Authority, ...] = ()
+    people: tuple[str, ...] = ()  # names of inspectors and addressees the report facts give
 
     @classmethod
     def of(cls, documents: Sequence[DocRecord]) -> Library:
@@ -105,7 +131,10 @@ class Library:
                 phrases.update(a for a in aliases.get(m, ()) if a not in keys or canonical.get(a) == c)
             docs = [d.doc_id for m in members for d in keys[m]]
             out.append(Authority(c, names[c], tuple(sorted(phrases, key=len, reverse=True)), tuple(docs)))
-        return cls(tuple(documents), tuple(sorted(out, key=lambda a: a.key)))
+        people = sorted({_person_name(f.value) for d in documents for f in d.report_facts.facts
+                         if f.name in ("lead_inspector", "addressee")} | {n for d in documents for n in d.report_facts.inspectors})
+        people = [p for p in people if p and len(p.split()) >= 2]
+        return cls(tuple(documents), tuple(sorted(out, key=lambda a: a.key)), tuple(people))
 
     def authority(self, key: str) -> Authority | None:
         return next((a for a in self.authorities if a.key == key or key in a.phrases), None)
@@ -119,6 +148,12 @@ class Library:
         a = self.authority(key)
         ids = set(a.doc_ids) if a else set()
         return [d for d in self.documents if d.doc_id in ids]
+
+
+def _person_name(value: str) -> str:
+    """'Tina Russell Interim Corporate Director ...' -> 'Tina Russell'; 'Mr David Sanders ...' -> 'David Sanders'."""
+    words = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+", "", value).split()
+    return " ".join(words[:2]) if len(words) >= 2 and all(w[:1].isupper() for w in words[:2]) else ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +171,10 @@ class QuestionFrame:
     comparison: bool = False  # two or more councils, side by side
     follow_up: bool = False
     shouting: bool = False  # Title Case or capitals: capitals say nothing about names
+    visit: int | None = None  # 'the fifth monitoring visit'
+    visit_words: str = ""  # the words that named the visit, as typed
+    people: tuple[str, ...] = ()  # people the question names whom the report facts name
+    expansions: tuple[str, ...] = ()  # 'manageable' for a premise's 'unmanageable': what a correction would say
     mentions: tuple[str, ...] = field(default=(), repr=False)  # the words that named the councils
 
     @property
@@ -143,10 +182,11 @@ class QuestionFrame:
         """The question without the councils' names: the filter already narrows to them, and
         a name that every passage of that council's reports contains ranks nothing."""
         text = self.text
-        for m in sorted(self.mentions, key=len, reverse=True):
+        for m in sorted(self.mentions + ((self.visit_words,) if self.visit_words else ()), key=len, reverse=True):
             text = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", text, flags=re.I)
         text = re.sub(r"\s+", " ", text).strip(" ,")
-        return text if re.search(r"[A-Za-z]{3}", text) else self.text
+        text = text if re.search(r"[A-Za-z]{3}", text) else self.text
+        return f"{text} {' '.join(self.expansions)}" if self.expansions else text
 
 
 def read_question(text: str, library: Library, *, previous: str = "", frequency: Frequency | None = None) -> QuestionFrame:
@@ -157,18 +197,27 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
     follow = False
     if previous and _is_follow_up(text, previous, library):
         text, follow = _resolve(text, previous, library), True
+    elif previous and _inherits_scope(text, library):
+        text, follow = _with_scope(text, previous, library), True
     shouting = _shouting(text)
     tf = read_timeframe(text)
     keys, mentions = _authorities(text, library)
     unknown = () if keys else _unknown_authorities(text, library, frequency, shouting)
     asks = next((name for name, pattern in _ASKS if pattern.search(text)), "")
-    area = area_of(text) if asks == "judgement" else ""
+    if asks and _COUNT.search(text):
+        asks = ""  # 'how many inspectors ...' asks for a figure the text gives, not a fact line
+    area = area_of(text)
     grade = ""
     if m := GRADE.search(text):
         grade = normal_grade(m.group(1))
         if not asks and re.search(r"\b(?:why|how come|was|were|is|are)\b", text, re.I):
             asks, area = "judgement", area_of(text)
     comparison = len(keys) >= 2 and bool(_COMPARE.search(text))
+    visit, visit_words = None, ""
+    if m := _VISIT.search(text):
+        visit, visit_words = _ordinal(m.group(1)), m.group(0)
+    people = tuple(p for p in library.people if re.search(rf"\b{re.escape(p)}\b", text, re.I))
+    expansions = _antonym_bases(text, frequency) if _PREMISE.search(text) else ()
     return QuestionFrame(
         text=text,
         asked=asked,
@@ -181,6 +230,10 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
         comparison=comparison,
         follow_up=follow,
         shouting=shouting,
+        visit=visit,
+        visit_words=visit_words,
+        people=people,
+        expansions=expansions,
         mentions=tuple(mentions),
     )
 
@@ -257,25 +310,60 @@ def _authorities(text: str, library: Library) -> tuple[list[str], list[str]]:
     return keys, [typed for _, _, typed in found]
 
 
+_SLOT_AFTER = re.compile(r"^(?:['’]s)?\s+(?:county\s+council|borough\s+council|city\s+council|council|children['’]?s\s+services|local\s+authority)\b", re.I)
+_SLOT_BEFORE = re.compile(r"\b(?:in|for|at|from)\s+$", re.I)
+_NOT_PLACES = frozenset(m for m in "january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split())
+
+
 def _unknown_authorities(text: str, library: Library, frequency: Frequency | None, shouting: bool) -> list[str]:
-    """Names standing where a council's name stands ("X's children's services", "X council",
-    "in X") that are not councils the library holds. A strong slot needs no more; after a
-    bare "in"/"for" the name must also be one the library's text hardly ever uses."""
+    """Names standing where a council's name stands that are not councils the library holds:
+    a run of capitalised words (any words, in a question typed in lower case or capitals)
+    right before 'council' / "children's services" / 'local authority' (a strong slot), or
+    after 'in' / 'for' or before a possessive (a weak slot, where the name must also be one
+    the library's text hardly ever uses). The question's first word never counts."""
     if not library.authorities:
         return []
+    lower = text == text.lower() or shouting
+    words = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*", text)]
     out: list[str] = []
-    strong = [m.group(1) for m in _STRONG_SLOT.finditer(text)]
-    weak = [] if shouting else [m.group(1) for m in _POSSESSIVE.finditer(text)] + [m.group(1) for m in _PLACE_SLOT.finditer(text)]
-    for name, is_strong in [(n, True) for n in strong] + [(n, False) for n in weak]:
-        words = [w for w, _, _ in _words(name) if w not in STOPWORDS and w not in _ASK_WORDS and not w.isdigit()]
-        if not words or all(w in _COMPASS for w in words):
+
+    def namelike(w: str) -> bool:
+        base = re.sub(r"['’]s$", "", w)
+        low = base.lower()
+        if low in STOPWORDS or low in _ASK_WORDS or low in _NOT_PLACES or low in _COMPASS and not base[:1].isupper():
+            return False
+        return lower or base[:1].isupper()
+
+    i = 0
+    while i < len(words):
+        if not namelike(words[i][0]) or words[i][1] == 0 and not lower:
+            i += 1
             continue
-        rare = frequency is not None and all(frequency(w) <= 2 for w in words)
-        if not is_strong and not rare:
+        j = i
+        while j + 1 < len(words) and j - i < 3 and (namelike(words[j + 1][0]) or words[j + 1][0].lower() in ("and", "upon")) and not re.search(r"['’]s$", words[j][0]):
+            j += 1
+        while j > i and words[j][0].lower() in ("and", "upon"):
+            j -= 1
+        name_words = [re.sub(r"['’]s$", "", w) for w, _, _ in words[i : j + 1]]
+        after = text[words[j][2] - (2 if re.search(r"['’]s$", words[j][0]) else 0) :]
+        strong = bool(_SLOT_AFTER.match(after))
+        weak = bool(_SLOT_BEFORE.search(text[: words[i][1]])) or bool(re.search(r"['’]s$", words[j][0]))
+        i = j + 1
+        if not (strong or weak) or (words[0][1] == 0 and name_words[0] == words[0][0] and not lower and len(name_words) == 1):
             continue
-        if is_strong and frequency is not None and any(frequency(w) > 50 for w in words):
+        while len(name_words) > 1 and name_words[-1].lower() in ("county", "city", "borough", "metropolitan", "district"):
+            name_words.pop()
+        content = [w.lower() for w in name_words if w.lower() not in ("and", "upon")]
+        if not content or all(w in _COMPASS for w in content):
+            continue
+        freq = [frequency(w) if frequency else 0 for w in content]
+        if strong and any(f > 50 for f in freq):
             continue  # an ordinary word of the library ('the local authority', 'social care')
-        label = " ".join(w.capitalize() for w in words)
+        if not strong and (frequency is None or any(f > 2 for f in freq)):
+            continue
+        if any(key.startswith(content[0]) or content[0].startswith(key.split()[0]) and len(content[0]) >= 5 for key in (a.key for a in library.authorities)):
+            continue  # the start of a name the library holds
+        label = " ".join(w.capitalize() if w.islower() else w for w in name_words)
         if label not in out:
             out.append(label)
     return out
@@ -291,13 +379,28 @@ def _content(text: str, library: Library) -> list[str]:
     for m in mentions:
         t = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", t, flags=re.I)
     t = _FOLLOW_OPENERS.sub(" ", t)
-    return [w for w, _, _ in _words(t) if w not in STOPWORDS and w not in _ASK_WORDS and not w.isdigit() and len(w) > 2]
+    return [w for w, _, _ in _words(t) if w not in STOPWORDS and w not in _ASK_WORDS and w not in _FILLERS and not w.isdigit() and len(w) > 2]
 
 
 def _is_follow_up(text: str, previous: str, library: Library) -> bool:
     """Short, or opened like a follow-up ('and in 2023?', 'what about care leavers?')."""
     own = _content(text, library)
     return bool(_FOLLOW_OPENERS.match(text)) or len(own) == 0 or (len(text.split()) <= 4 and len(own) <= 2)
+
+
+def _inherits_scope(text: str, library: Library) -> bool:
+    """A question with a topic of its own but no years and no council, that points back
+    ('how many inspectors were on the team?', 'was it any better?'): it keeps the scope."""
+    tf = read_timeframe(text)
+    keys, _ = _authorities(text, library)
+    return not tf.bounded and not tf.latest and not keys and (len(text.split()) <= 8 or bool(_REFERS.search(text)))
+
+
+def _with_scope(text: str, previous: str, library: Library) -> str:
+    """The question with the previous one's council and years added."""
+    _, prev_mentions = _authorities(previous, library)
+    scope = " ".join(x for x in (f"in {' and '.join(prev_mentions)}" if prev_mentions else "", _time_phrase(previous)) if x)
+    return f"{text.rstrip(' ?')} {scope}".strip() + "?" if scope else text
 
 
 def _resolve(text: str, previous: str, library: Library) -> str:

@@ -145,6 +145,10 @@ class Chunk:
     # Quotable sentences (spans in ``text``) and their vectors, int8-quantised, row-major.
     sentences: tuple[tuple[int, int], ...] = field(default=(), repr=False)
     sentence_vectors: bytes = field(default=b"", repr=False, compare=False)
+    # Per sentence: its role ('' a finding, 'footnote', 'fact' a line stating the document's
+    # own facts) and a hash of its wording without particulars (chunk.template).
+    sentence_roles: tuple[str, ...] = field(default=(), repr=False)
+    sentence_templates: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def embed_text(self) -> str:

@@ -39,6 +39,7 @@ class Query:
     frame: QuestionFrame | None = None
     groups: tuple[tuple[str, Filters], ...] = ()  # a comparison: (council key, its filters)
     conflicts: tuple[str, ...] = ()  # where the question's own years or councils clash with the filters
+    missing: str = ""  # what the question rests on that no document is about (said unless the evidence names it)
 
     @property
     def ranking_text(self) -> str:
@@ -46,7 +47,8 @@ class Query:
         and a timeline already spans the window, so neither the years, the councils' names
         nor the words asking for change are kept ("how has supervision changed?" is about
         supervision, not about change)."""
-        text = self.frame.ranking_text if self.frame and self.filters.authorities else self.text
+        narrowed = self.frame and (self.filters.authorities or self.filters.doc_ids and self.frame.visit)
+        text = self.frame.ranking_text if narrowed else self.text
         text = strip_time(text) if self.timeframe.bounded else text
         return strip_change_words(text) if self.is_timeline else text
 
@@ -77,7 +79,15 @@ def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, fil
     groups: tuple[tuple[str, Filters], ...] = ()
     if frame.comparison and not filters.authorities:
         groups = tuple((key, replace(merged, authorities=library.members(key))) for key in frame.authorities)
-    base = dict(frame=frame, groups=groups, conflicts=tuple(conflicts))
+    missing = ""
+    if frame.visit is not None:
+        # 'the fifth monitoring visit': the letter that says it reports that visit
+        visits = [d for d in documents if d.report_facts.visit_number == frame.visit and merged.admits(d)]
+        if visits:
+            merged = replace(merged, doc_ids=tuple(d.doc_id for d in visits))
+        elif any(d.report_facts.visit_number for d in documents):
+            missing = f"The library holds no letter on the {frame.visit_words.lower()}."
+    base = dict(frame=frame, groups=groups, conflicts=tuple(conflicts), missing=missing)
     if tf.bounded and documents and not any(merged.admits(d) for d in documents):
         # No document is dated in the years asked about ("at its peak in 2013"): the years
         # may name events, not documents, so search everything and let them rank instead.

@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import SettingsError
 
-CHUNKER_VERSION = "6"
+CHUNKER_VERSION = "9"
 
 
 class _Section(BaseModel):
@@ -100,6 +100,35 @@ class AnswerSettings(_Section):
     )
     max_question_chars: int = Field(
         1000, ge=10, le=100_000, description="Longest question accepted."
+    )
+    coverage_weight: float = Field(
+        0.45, ge=0, le=1, description="Weight of the IDF-weighted share of the question's terms a sentence holds."
+    )
+    dense_weight: float = Field(
+        0.35, ge=0, le=1, description="Weight of a sentence's own embedding similarity to the question."
+    )
+    passage_weight: float = Field(
+        0.2, ge=0, le=1, description="Weight of how high the sentence's passage ranked (1/sqrt(rank))."
+    )
+    echo_penalty: float = Field(
+        0.85, ge=0, le=1, description="Factor for a sentence that only repeats the question's words."
+    )
+    boilerplate_penalty: float = Field(
+        0.6, ge=0, le=1, description="Factor for standard wording that two or more documents share."
+    )
+    secondary_penalty: float = Field(
+        0.85, ge=0, le=1, description="Factor for a secondary source (a news article) against the inspectors' own words."
+    )
+    shape_bonus: float = Field(
+        0.08, ge=0, le=1, description="Added when a sentence has the shape asked for (a name for who, a date for when, a grade)."
+    )
+    relative_floor: float = Field(
+        0.6, ge=0, le=1, description="Sentences scoring under this share of the best one are left out."
+    )
+    timeline_floor: float = Field(
+        0.5, ge=0, le=1,
+        description="In a timeline, a document whose sentences score under this share of the best one "
+        "anywhere in the window is said not to address the question.",
     )
 
 

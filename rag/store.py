@@ -363,6 +363,15 @@ class ChromaStore:
         by_id = {cid: _chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if m is not None and t is not None}
         return [by_id[i] for i in ids if i in by_id]
 
+    def chunks_at(self, places: Sequence[tuple[str, int]]) -> list[Chunk]:
+        """The chunks holding each (document id, character offset), in that order."""
+        out: list[Chunk] = []
+        for doc_id, offset in places:
+            where = {"$and": [{"doc_id": doc_id}, {"start": {"$lte": offset}}, {"end": {"$gt": offset}}]}
+            got = self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"], limit=1)
+            out.extend(_chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if m is not None and t is not None)
+        return out
+
     def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         """Stored vectors by chunk id."""
         return {c.chunk_id: v for c, v in self.chunks_with_vectors(ids)}
@@ -415,6 +424,8 @@ def _chunk_meta(c: Chunk) -> dict[str, Any]:
         "page_end": -1 if c.page_end is None else c.page_end,
         "paragraphs": ",".join(map(str, c.paragraphs)),
         "sentences": ",".join(f"{a}:{b}" for a, b in c.sentences),
+        "sentence_roles": ",".join(c.sentence_roles),
+        "sentence_templates": ",".join(c.sentence_templates),
         "sentence_vectors": base64.b64encode(c.sentence_vectors).decode("ascii"),
     }
 
@@ -441,6 +452,8 @@ def _chunk_from(cid: str, text: str, m: dict[str, Any]) -> Chunk:
             (int(a), int(b)) for a, b in (x.split(":") for x in str(m.get("sentences", "")).split(",") if x)
         ),
         sentence_vectors=base64.b64decode(m.get("sentence_vectors", "") or b""),
+        sentence_roles=tuple(str(m.get("sentence_roles", "")).split(",")) if m.get("sentence_templates") else (),
+        sentence_templates=tuple(x for x in str(m.get("sentence_templates", "")).split(",") if x),
     )
 
 

@@ -16,6 +16,8 @@ _YEAR = r"((?:19|20)\d\d)"
 _CHANGE = re.compile(
     r"\b(chang\w*|over time|over the years|since|compared?\b|comparison|trend\w*|evolv\w*|"
     r"timeline|from \d{4} to|between \d{4} and|across (the )?(reports|years|inspections|documents)|"
+    r"(which|what) (documents|reports|letters|visits|inspections) (mention|discuss|say|talk about|cover|refer to)|"
+    r"where do the (documents|reports|letters) (mention|discuss|say)|in which (documents|reports|letters)|"
     r"(has|have|had) (\w+ ){0,3}(improved|deteriorated|worsened|got worse|got better|developed|moved on))",
     re.I,
 )
@@ -73,8 +75,17 @@ def strip_change_words(question: str) -> str:
     return text if len(text.split()) >= 1 and re.search(r"\w", text) else question
 
 
+_DOC_YEAR = re.compile(rf"\b(?:the\s+|its\s+|their\s+)?{_YEAR}['’]?s?\s+(?:ofsted\s+)?(?:report|letter|inspection|visit|review|judgement|article)\b")
+
+
 def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
+    # One document named by its year ("why did the 2014 report say ... since 2012?"): the
+    # question is about that document, whatever other years it mentions.
+    named = {int(m.group(1)) for m in _DOC_YEAR.finditer(q)}
+    if len(named) == 1 and not re.search(r"(?:between|from)\s+(?:the\s+)?(?:19|20)\d\d\b.*\b(?:and|to)\b", q):
+        year = named.pop()
+        return TimeFrame(since=year, until=year, change=False)
     since = until = None
     change_words = bool(_CHANGE.search(q))
     if m := re.search(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|-)\s+{_YEAR}", q):
