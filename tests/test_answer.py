@@ -84,3 +84,39 @@ def test_names_the_documents_never_use_mean_the_documents_cannot_answer():
 def test_no_passages_abstains():
     a = answer(Query("Anything?", 8, Filters(), TimeFrame()), [], SETTINGS)
     assert a.abstained and a.citations == []
+
+
+def test_sentences_that_are_not_findings_are_not_offered():
+    text = "This letter summarises the findings of the visit on 2 May 2023. Caseloads are manageable. 1 A footnote about caseloads."
+    spans = tuple(quotable_spans(text))
+    chunk = Chunk(chunk_id="x", doc_id="l", title="T", kind="letter", date="2023-06-01", year=2023, text=text, start=0, end=len(text),
+                  header="h", sentences=spans, sentence_roles=("fact", "", "footnote"), sentence_templates=("", "", ""))
+    chosen = score_sentences("what did the visit say about caseloads", [Passage(chunk, 1.0, 1, 0.5)], lambda t: 1.0)
+    assert [c.text for c in chosen] == ["Caseloads are manageable."]
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_quoted_with_it():
+    text = "Social workers see children regularly. However, their plans for housing are weak."
+    p = passage("a", 2024, text)
+    best = score_sentences("housing plans", [p], lambda t: 1.0)[0]
+    assert best.text == text and best.sentence == "However, their plans for housing are weak."
+
+
+def test_standard_wording_ranks_below_a_finding():
+    class Lex:
+        def idf(self, t): return 1.0
+        def seen(self, t): return True
+        def boilerplate(self, template): return template == "std"
+        def is_name(self, w): return False
+
+    text = "Inspectors reviewed the progress made in caseloads. Caseloads progress well."
+    spans = tuple(quotable_spans(text))
+    chunk = Chunk(chunk_id="y", doc_id="l", title="T", kind="letter", date="2023-06-01", year=2023, text=text, start=0, end=len(text),
+                  header="h", sentences=spans, sentence_roles=("", ""), sentence_templates=("std", "own"))
+    ranked = score_sentences("progress caseloads", [Passage(chunk, 1.0, 1, 0.5)], Lex())
+    assert ranked[0].text == "Caseloads progress well."
+
+
+def test_each_quote_carries_its_source_inline():
+    a = answer(Query("How are caseloads?", 8, Filters(), TimeFrame()), PASSAGES, SETTINGS)
+    assert "(2014 letter, para 57) [1]" in a.text

@@ -1,0 +1,81 @@
+"""Reading questions against a library: councils from the documents' own facts (typos,
+possessives, aliases), councils the library does not hold, fact asks, follow-ups, visits."""
+
+import json
+
+from rag.question import Library, read_question
+from rag.records import Fact, ReportFacts
+from rag.store import DocRecord
+
+
+def doc(doc_id, authority, date, kind="report", aliases=(), facts=(), visit=None, inspectors=()):
+    rf = ReportFacts(authority=authority, authority_aliases=tuple(aliases), facts=tuple(facts), visit_number=visit, inspectors=tuple(inspectors))
+    return DocRecord(doc_id, f"Inspection of {authority}", kind, date, f"/{doc_id}.pdf", "h", 1, 1, "", authority=authority, facts=rf.to_json())
+
+
+LIB = Library.of([
+    doc("kent-2015", "Kent", "2015-03-01"), doc("kent-2022", "Kent", "2022-06-18"),
+    doc("hull-2015", "Kingston upon Hull", "2015-02-03", aliases=("hull",)), doc("hull-2023", "Hull", "2023-01-13"),
+    doc("bd-2019", "Barking and Dagenham", "2019-04-01"),
+    doc("letter-2024", "Barset", "2024-12-04", kind="letter", visit=5, inspectors=("Ann Example", "Bob Sample")),
+])
+FREQ = {"view": 40, "care": 900, "leeds": 1, "worcestershire": 0, "august": 2}.get
+
+
+def frame(q, **kw):
+    return read_question(q, LIB, frequency=lambda w: FREQ(w.lower(), 0), **kw)
+
+
+def test_councils_are_found_with_possessives_typos_and_their_own_short_names():
+    assert frame("How has Kent's help and protection changed since 2015?").authorities == ("kent",)
+    assert frame("barking & dagenham grade 2019").authorities == ("barking and dagenham",)
+    assert frame("what did ofsted say about hul in 2023").authorities == ()  # too short for a typo
+    assert frame("kingstn upon hull 2015").authorities == ("kingston upon hull",)
+    assert frame("Hull latest report").authorities == ("kingston upon hull",)  # 'Hull' merged into its longer name
+    assert set(LIB.members("kingston upon hull")) == {"kingston upon hull", "hull"}
+
+
+def test_two_councils_with_a_comparison_word_are_a_comparison():
+    f = frame("which was judged better for children in care in 2019, Kent or Barking and Dagenham?")
+    assert f.comparison and set(f.authorities) == {"kent", "barking and dagenham"}
+
+
+def test_a_council_the_library_does_not_hold_is_named_as_such():
+    assert frame("What was Worcestershire's latest Ofsted grade?").unknown_authorities == ("Worcestershire",)
+    assert frame("what did inspectors say about caseloads in Leeds?").unknown_authorities == ("Leeds",)
+    assert frame("How did the 2014 report view the council's adoption service?").unknown_authorities == ()
+    assert frame("What did the third monitoring visit letter of August 2023 conclude?").unknown_authorities == ()
+    assert frame("children in care in Kent").unknown_authorities == ()
+
+
+def test_the_fact_a_question_asks_for():
+    assert frame("who led the Kent inspection in 2022?").asks == "lead_inspector"
+    assert frame("what grade did care leavers get in 2022").asks == "judgement"
+    assert frame("what grade did care leavers get in 2022").area == "care_leavers"
+    assert frame("Who was the letter addressed to?").asks == "addressee"
+    assert frame("when was Kent inspected?").asks == "inspection_dates"
+    assert frame("how many inspectors were on the team?").asks == ""  # a figure, not a fact line
+    f = frame("Why was Kent's leadership judged inadequate in 2022?")
+    assert (f.asks, f.area, f.grade) == ("judgement", "impact_of_leaders", "inadequate")
+
+
+def test_follow_ups_carry_the_previous_topic_and_scope():
+    f = frame("and in 2024?", previous="what did inspectors say about caseloads in 2014?")
+    assert f.follow_up and "caseloads" in f.text and "2024" in f.text and "2014" not in f.text
+    f = frame("what about care leavers?", previous="what did inspectors say about caseloads in Kent in 2015?")
+    assert "care leavers" in f.text and "2015" in f.text and f.authorities == ("kent",)
+    f = frame("and the 2024 one?", previous="who was the 2023 monitoring visit letter addressed to")
+    assert f.asks == "addressee" and "2024" in f.text
+    assert not frame("How has supervision changed since 2014?", previous="caseloads in 2010").follow_up
+
+
+def test_visits_people_and_capitals():
+    assert frame("what did the fifth monitoring visit say about the team").visit == 5
+    assert frame("which visits was ann example on").people == ("Ann Example",)
+    assert frame("WHAT DID THE 2026 REPORT SAY ABOUT PRIVATE FOSTERING?").shouting
+    assert frame("Why were caseloads unmanageable?").expansions == ()  # 'manageable' unknown to this library
+
+
+def test_ranking_text_drops_the_council_names():
+    f = frame("How has Kent's help and protection changed since 2015?")
+    assert "Kent" not in f.ranking_text and "help and protection" in f.ranking_text
