@@ -18,7 +18,8 @@ from typing import Any
 from eval.metrics import Ranked
 from rag.lc import RagEmbeddings
 from rag.load import SUPPORTED, read_document
-from rag.metadata import MANIFEST_NAME, load_manifest, slug
+from rag.metadata import MANIFEST_NAME, load_manifest
+from rag.text import slug
 from rag.settings import EmbedSettings
 
 CHUNK_SIZE = 1000

@@ -14,7 +14,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.metadata import load_manifest, slug
+from rag.metadata import load_manifest
+from rag.text import slug
 
 TYPES = (
     "single_fact",

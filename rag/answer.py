@@ -257,10 +257,10 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.passage.chunk.chunk_id == b.passage.chunk.chunk_id and a.start < b.end and b.start < a.end
 
 
-def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mode: str = "extractive", page_starts: PageStarts | None = None, idf: Idf | None = None, seen: Seen | None = None, query_vector: Sequence[float] | None = None, documents: Sequence[DocRecord] = (), document_text: Callable[[str], str] | None = None, lexicon: Lexicon | None = None) -> Answer:
+def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, page_starts: PageStarts | None = None, idf: Idf | None = None, seen: Seen | None = None, query_vector: Sequence[float] | None = None, documents: Sequence[DocRecord] = (), document_text: Callable[[str], str] | None = None, lexicon: Lexicon | None = None) -> Answer:
     """The answer to ``query`` from ``passages``: from the report facts where the question
-    asks for one, else extractive; with ``mode='llm'`` the configured LLM's answer verified
-    against the passages, falling back to the extractive one.
+    asks for one, else extractive. (An LLM's answer is the pipeline's choice, made in one
+    place: ``rag.pipeline``; this answer is then its fallback.)
 
     ``lexicon`` (the BM25 index) weighs question terms, says which the corpus uses, which
     sentence wordings are standard and which words are names; ``idf``/``seen`` stand in for it
@@ -320,10 +320,6 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, mod
     if query.years_unmatched and not result.notice:
         result.notice = "No document is dated in the years asked about, so every document was searched."
     result.timings["compose"] = time.perf_counter() - t0
-    if mode == "llm":
-        from rag import llm
-
-        result = llm.llm_answer(query, passages, settings, fallback=result, page_starts=page_starts)
     return result
 
 
@@ -351,7 +347,7 @@ def _with_judgement(result: Answer, query: Query, documents: Sequence[DocRecord]
 
 def _unheard_phrase(query: Query, candidates: Sequence[Candidate], lexicon: Any) -> str:
     """A name the question rests on (two or more capitalised words past its first: 'the
-    Families Commission report') that the sentences offered as its answer never use: a
+    Barset Review report') that the sentences offered as its answer never use: a
     question about a named thing is not answered with sentences that only share its words."""
     frame = query.frame
     if frame is not None and frame.shouting or not candidates:
@@ -370,7 +366,7 @@ def _unheard_phrase(query: Query, candidates: Sequence[Candidate], lexicon: Any)
 
 def _names_a_person(sentence: str, lex: Lexicon) -> bool:
     """Does the sentence name someone: two capitalised words, one a word the library only
-    ever writes as a name ('Alison Smale'), or a title before a name ('Mr Sanders')?"""
+    ever writes as a name ('Ann Example'), or a title before a name ('Mr Sample')?"""
     for m in _NAME_LIKE.finditer(sentence):
         words = re.findall(r"[A-Z][a-z'’-]+", m.group(0))
         if re.match(r"(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\b", m.group(0)) or any(lex.is_name(w) for w in words):

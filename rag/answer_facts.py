@@ -73,7 +73,7 @@ def _found(query: Query, documents: Sequence[DocRecord]) -> list[tuple[DocRecord
     every = bool(_every_area(frame.text))
     scoped = [d for d in documents if query.filters.admits(d)]
     if frame.people and (frame.asks in ("lead_inspector", "inspection_dates") or _WHICH_DOCS.search(frame.text)):
-        # 'which visits was Alison Smale on?': the documents whose facts name that person
+        # 'which visits was Ann Example on?': the documents whose facts name that person
         found = [(d, [f for f in d.report_facts.facts if f.name in ("lead_inspector", "inspectors", "addressee")
                       and any(p.lower() in f.line.lower() for p in frame.people)]) for d in scoped]
     elif not frame.asks:
@@ -132,7 +132,7 @@ def _every_area(text: str) -> bool:
 
 
 def _heading(doc: DocRecord) -> str:
-    """'Herefordshire, report of 12 January 2026 (ILACS standard; inspection 10 to 21 November 2025):'"""
+    """'Barset, report of 12 January 2026 (ILACS standard; inspection 10 to 21 November 2025):'"""
     f = doc.report_facts
     when = f"{doc.kind} of {format_date(doc.date)}" if doc.date else doc.kind
     extra = [doc.framework] if doc.framework else []

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from rag import vocabulary
 from rag.errors import QuestionError, RagError
 from rag.records import Chunk, Citation, Passage, format_date
 from rag.settings import Settings
@@ -225,7 +226,7 @@ def cue_word(sentence: str, role: str) -> str:
 
 # -- judgements ---------------------------------------------------------------------------
 
-GRADES = r"(?:outstanding|good|requires improvement|inadequate|adequate|performs poorly)"
+GRADES = r"(?:" + "|".join(vocabulary.GRADES + ("adequate", "performs poorly")) + ")"
 _OVERALL = re.compile(rf"^The overall judgement is {GRADES}\b.*$", re.I | re.M)
 _TABLE_ROW = re.compile(rf"^[^\n\t]{{3,160}}\t[ \t]*{GRADES}[ \t]*$", re.I | re.M)
 _EFFECTIVENESS = re.compile(rf"^The effectiveness of the [^\n]{{3,120}} (?:requires improvement|is {GRADES})[ \t]*$", re.I | re.M)
@@ -348,7 +349,7 @@ def build_brief(topic: str, settings: Settings, *, since: int | None = None, unt
     passages = parts.retriever.run(query, vector)
     brief_settings = settings.model_copy(update={"answer": settings.answer.model_copy(update={"per_document_sentences": TIMELINE_SENTENCES})})
     answer = answer_stage.answer(
-        query, passages, brief_settings, mode="extractive", page_starts=store.page_starts,
+        query, passages, brief_settings, page_starts=store.page_starts,
         idf=parts.lexical.idf, seen=parts.lexical.seen, query_vector=vector,
     )
     if answer.abstained or not answer.timeline:
@@ -420,7 +421,7 @@ def _judgements(store: Any, docs: Sequence[DocRecord], cited_sections: set[tuple
 
 # -- quiz ---------------------------------------------------------------------------------
 
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTH = vocabulary.MONTH_RE
 _SINCE = re.compile(
     rf"^(?:However,? )?(?P<prep>Since|From) (?P<when>(?:the (?:beginning|start|end) of )?(?:{_MONTH} )?(?:19|20)\d\d),? "
     r"(?P<subj>[a-z][\w'’ -]{3,80}?) (?P<verb>has|have|is|are) (?P<rest>[^.]+)\.?$"
@@ -538,13 +539,12 @@ _FILLER = frozenset(
     inspection inspections inspector inspectors inspected ofsted majesty's majesty letter report visit
     monitoring headline evaluation covered satisfactory act regulations strengths weaknesses development
     improvement priority action immediate effectiveness experiences judgement judgements judgment graded
-    last year years taken provides provide works national average individual positive negative go goes experience good poor high low
-    january february march april may june july august september october november december""".split()
-)
+    last year years taken provides provide works national average individual positive negative go goes experience good poor high low""".split()
+) | frozenset(vocabulary.MONTHS)
 _GENERIC = frozenset(  # what every document about children's services says
     p.strip()
     for p in """local authority|children's services|social workers|social worker|young people|children's social care|
-    social care|herefordshire council|county council|vulnerable children|last inspection""".split("|")
+    social care|county council|vulnerable children|last inspection""".split("|")
 )
 
 

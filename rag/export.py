@@ -22,6 +22,7 @@ from typing import Any
 from rag.brief import BLANK, Brief, Judgement, Quote
 from rag.errors import RagError
 from rag.records import format_date
+from rag.text import slug as text_slug
 
 FORMATS = ("md", "docx", "pdf")
 SECTIONS = (
@@ -41,7 +42,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 def slug(text: str) -> str:
     """'Management oversight' -> 'management-oversight' (file names)."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "brief"
+    return text_slug(text, 60, "brief")
 
 
 def title(brief: Brief) -> str:

@@ -172,7 +172,7 @@ _COMPASS = frozenset("north south east west central greater upper lower new".spl
 
 def aliases_in(text: str, authority: str) -> tuple[str, ...]:
     """Shorter forms of the authority's name that the text uses on their own at least three
-    times: 'Hull' in a report on Kingston upon Hull, 'East Riding' for East Riding of Yorkshire."""
+    times: 'Bridge' in a report on Kingsbridge upon Avon, 'West Vale' for West Vale of Wessex."""
     key = authority_key(authority)
     words = key.split()
     if len(words) < 2:
@@ -203,7 +203,7 @@ def _first(lines: Sequence[tuple[int, str]], pattern: re.Pattern[str]) -> tuple[
 
 def _title_lines(head: Sequence[tuple[int, str]], text: str) -> list[tuple[int, str]]:
     """The first lines, each also joined with the one or two after it: a title wrapped over
-    short lines ('Inspection of City of Bradford' / 'Metropolitan Borough Council local ...')."""
+    short lines ('Inspection of City of Barchester' / 'Metropolitan Borough Council local ...')."""
     out: list[tuple[int, str]] = []
     for i, (s, ln) in enumerate(head[:30]):
         out.append((s, ln))
@@ -299,7 +299,7 @@ def _inspectors(lines: Sequence[tuple[int, str]], text: str, fact: Any) -> tuple
 
 def _addressee(head: Sequence[tuple[int, str]], fact: Any) -> str:
     """A letter's addressee: the name and role on the line after its date, before the
-    subject line ('Tina Russell Interim Corporate Director of Children's Services')."""
+    subject line ('Ann Example Interim Corporate Director of Children's Services')."""
     date = next((i for i, (_, ln) in enumerate(head[:12]) if DATE_LINE.match(ln)), None)
     if date is None or date + 2 >= len(head):
         return ""

@@ -303,7 +303,7 @@ class LexicalIndex:
 
     def is_name(self, word: str) -> bool:
         """Does the library write ``word`` only as a name (capitalised mid-sentence, never in
-        lower case)? 'Smale' is a name; 'Safe' in 'Get Safe team' is not."""
+        lower case)? 'Example' is a name; 'Safe' in 'the Keep Safe team' is not."""
         return word.lower() in self._ensure().names
 
     def frequency(self, word: str) -> int:

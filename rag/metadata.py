@@ -19,6 +19,7 @@ from typing import Any
 
 from rag.errors import DocumentError
 from rag.records import ReportFacts, SourceDoc
+from rag.text import slug
 from rag.vocabulary import MONTH_NUMBER, MONTHS, display_authority, parse_date
 
 MANIFEST_NAME = "manifest.toml"
@@ -45,10 +46,6 @@ def load_manifest(folder: Path) -> dict[str, dict[str, Any]]:
 def manifest_hash(folder: Path) -> str:
     path = folder / MANIFEST_NAME
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "none"
-
-
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "document"
 
 
 def describe(path: Path, data: bytes, entry: dict[str, Any] | None, facts: ReportFacts | None = None, text: str = "") -> SourceDoc:

@@ -25,7 +25,8 @@ from rag.embed import Embedder, pack
 from rag.errors import DocumentError, IndexStoreError, QuestionError, RagError
 from rag.lexical import LexicalIndex
 from rag.load import SUPPORTED, read_bytes, read_document, sniff
-from rag.metadata import describe, load_manifest, slug
+from rag.metadata import describe, load_manifest
+from rag.text import slug
 from rag.records import Answer, CleanDoc, Passage
 from rag.answer_facts import fact_lines
 from rag.question import Library, read_question
@@ -302,7 +303,8 @@ def ask(question: str, settings: Settings | None = None, *, k: int | None = None
     ``previous``: the answer just before in the same conversation (a follow-up's context)."""
     settings = settings or load_settings()
     t0 = time.perf_counter()
-    _, _, result = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), mode or settings.answer.mode, previous)
+    query, passages, extractive = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
+    *_, result = _answerer(query, passages, extractive, settings, mode or settings.answer.mode, stream=False)
     result.timings["total"] = time.perf_counter() - t0
     return result
 
@@ -312,20 +314,30 @@ def ask_stream(question: str, settings: Settings | None = None, *, k: int | None
     verified Answer (always last); in extractive mode yields only the Answer."""
     settings = settings or load_settings()
     t0 = time.perf_counter()
-    query, passages, extractive = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), "extractive", previous)
-    if (mode or settings.answer.mode) != "llm":
-        extractive.timings["total"] = time.perf_counter() - t0
-        yield extractive
-        return
-    from rag import llm
-
-    for part in llm.stream_llm_answer(query, passages, settings, fallback=extractive, page_starts=components(settings).store.page_starts):
+    query, passages, extractive = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
+    for part in _answerer(query, passages, extractive, settings, mode or settings.answer.mode, stream=True):
         if isinstance(part, Answer):
             part.timings["total"] = time.perf_counter() - t0
         yield part
 
 
-def _answered(question: str, settings: Settings, k: int | None, filters: Filters, mode: str = "extractive", previous: Answer | None = None) -> tuple[Query, list[Passage], Answer]:
+def _answerer(query: Query, passages: list[Passage], extractive: Answer, settings: Settings, mode: str, *, stream: bool) -> Iterator[str | Answer]:
+    """The one place the answerer is chosen: the extractive answer, or an LLM's answer
+    verified against the same passages with the extractive one as its fallback."""
+    if mode != "llm":
+        yield extractive
+        return
+    from rag import llm
+
+    page_starts = components(settings).store.page_starts
+    if stream:
+        yield from llm.stream_llm_answer(query, passages, settings, fallback=extractive, page_starts=page_starts)
+    else:
+        yield llm.llm_answer(query, passages, settings, fallback=extractive, page_starts=page_starts)
+
+
+def _answered(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None) -> tuple[Query, list[Passage], Answer]:
+    """One pass down the stages: read the question, retrieve, compose the extractive answer."""
     t0 = time.perf_counter()
     query = prepare(question, settings, k, filters, previous)
     parts = components(settings)
@@ -336,10 +348,7 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
         query,
         passages,
         settings,
-        mode=mode,
         page_starts=parts.store.page_starts,
-        idf=parts.lexical.idf,
-        seen=parts.lexical.seen,
         query_vector=vector,
         documents=library(settings).documents,
         document_text=parts.store.document_text,

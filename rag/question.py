@@ -104,8 +104,8 @@ class Library:
     @classmethod
     def of(cls, documents: Sequence[DocRecord]) -> Library:
         """Group documents by authority. A document that names its council in a shorter form
-        ('Hull') joins the council whose other reports use that form on their own as an alias
-        of their longer name ('Kingston upon Hull' reports that speak of 'Hull')."""
+        ('Bridge') joins the council whose other reports use that form on their own as an alias
+        of their longer name ('Kingsbridge upon Avon' reports that speak of 'Bridge')."""
         keys: dict[str, list[DocRecord]] = {}
         names: dict[str, str] = {}
         aliases: dict[str, set[str]] = {}
@@ -151,7 +151,7 @@ class Library:
 
 
 def _person_name(value: str) -> str:
-    """'Tina Russell Interim Corporate Director ...' -> 'Tina Russell'; 'Mr David Sanders ...' -> 'David Sanders'."""
+    """'Ann Example Interim Corporate Director ...' -> 'Ann Example'; 'Mr Bob Sample ...' -> 'Bob Sample'."""
     words = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+", "", value).split()
     return " ".join(words[:2]) if len(words) >= 2 and all(w[:1].isupper() for w in words[:2]) else ""
 
@@ -294,7 +294,7 @@ def _authorities(text: str, library: Library) -> tuple[list[str], list[str]]:
             span = [w for w, _, _ in words[i : i + n]]
             exact = span == phrase
             if not exact and not (all(_close(x, y) for x, y in zip(span, phrase)) and any(len(y) >= 5 for y in phrase)):
-                # a council's name cut short ('Hereford' for 'Herefordshire') also names it
+                # a council's name cut short ('Barchest' for 'Barchestershire') also names it
                 if not (n == 1 and len(span[0]) >= 6 and phrase[0].startswith(span[0]) and span[0] not in STOPWORDS):
                     continue
             if n == 1 and (span[0] in STOPWORDS or span[0] in _ASK_WORDS):

@@ -92,7 +92,7 @@ class SourceDoc:
     date: dt.date | None
     content_hash: str
     period: str = ""
-    authority: str = ""  # the place name, as the document writes it ('Barking and Dagenham')
+    authority: str = ""  # the place name, as the document writes it ('Upton and Downton')
     source_note: str = ""
     provenance: dict[str, str] = field(default_factory=dict)
     framework: str = ""  # SIF, ILACS standard, ILACS short, monitoring visit, ... (facts.FRAMEWORKS)

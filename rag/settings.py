@@ -186,8 +186,18 @@ class Settings(BaseSettings):
     app: AppSettings = AppSettings()
 
     def hash(self) -> str:
-        """A short stable hash of every setting that changes answers (no secrets)."""
-        data = self.model_dump(mode="json", exclude={"app": {"username", "password"}, "llm": {"api_key"}})
+        """A short stable hash of exactly the settings that change answers: the model and
+        backend, the chunker, retrieval, the answerer's weights and thresholds and the LLM's
+        model and sampling. Paths, the server's address, the app's host and port and secrets
+        are left out, so the same answering settings hash the same on every machine."""
+        data = {
+            "chunker": CHUNKER_VERSION,
+            "embed": self.embed.model_dump(mode="json", include={"model", "backend"}),
+            "chunk": self.chunk.model_dump(mode="json"),
+            "retrieve": self.retrieve.model_dump(mode="json"),
+            "answer": self.answer.model_dump(mode="json", exclude={"max_question_chars"}),
+            "llm": self.llm.model_dump(mode="json", include={"backend", "model", "temperature", "max_tokens"}),
+        }
         blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 

@@ -65,6 +65,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+def slug(text: str, limit: int = 80, default: str = "document") -> str:
+    """'Management oversight' -> 'management-oversight': ids and file names."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or default
+
+
 def normalize_ws(text: str) -> str:
     """Collapse every whitespace run to one space and trim."""
     return _WS.sub(" ", text).strip()

@@ -27,15 +27,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag import vocabulary
 from rag.records import Passage, format_date
 from rag.text import content_words, iter_numbers, sentence_spans, stem, words
 
 MIN_COVERAGE = 0.7
 # 'may' is left out: it is far more often a verb, and 'May 2023' still needs its year.
-MONTHS = frozenset(
-    "january february march april june july august september october november december".split()
-)
-JUDGEMENTS = ("outstanding", "good", "requires improvement", "inadequate")
+MONTHS = frozenset(m for m in vocabulary.MONTHS if m != "may")
+JUDGEMENTS = vocabulary.GRADES
 NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without", "neither"})
 _LOCATION = re.compile(r"\b(pages?|p\.|paragraphs?|paras?\.?)\s*(\d{1,4})\b", re.I)
 _PER_CENT = re.compile(r"\s*\b(?:per ?cent|percent)\b", re.I)

@@ -147,8 +147,8 @@ def month_year(value: dt.date | str | None) -> str:
 
 def authority_key(name: str) -> str:
     """The place name at the heart of an authority's name, lower case, for matching:
-    'London Borough of Barking and Dagenham' -> 'barking and dagenham',
-    'City of Bradford Metropolitan District Council' -> 'bradford', 'City of London' -> 'london'."""
+    'London Borough of Upton and Downton' -> 'upton and downton',
+    'City of Barchester Metropolitan District Council' -> 'barchester', 'City of London' -> 'london'."""
     text = " ".join(re.findall(r"[a-z0-9']+", name.lower().replace("’", "'").replace("&", " and ")))
     changed = True
     while changed:
@@ -165,7 +165,7 @@ def authority_key(name: str) -> str:
 
 
 def display_authority(name: str) -> str:
-    """The authority's place name as the document writes it ('Barking and Dagenham')."""
+    """The authority's place name as the document writes it ('Upton and Downton')."""
     key = authority_key(name)
     if not key:
         return name.strip()

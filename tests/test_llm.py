@@ -270,8 +270,8 @@ def test_unreachable_backend_gives_the_extractive_answer(backend, query, passage
     url = f"http://127.0.0.1:{port}" + ("/v1" if backend == "openai" else "")
     s = load_settings(index_dir=tmp_path / "idx", llm={"backend": backend, "base_url": url, "timeout_s": 2})
     assert llm.chat_model(s.llm).max_retries == 0 if backend == "openai" else True  # one attempt, not several
-    a = answer_stage(query, passages, s, mode="llm")
-    extractive = answer_stage(query, passages, s, mode="extractive")
+    extractive = answer_stage(query, passages, s)
+    a = llm.llm_answer(query, passages, s, fallback=extractive)
     assert (a.mode, a.text, a.citations) == ("extractive", extractive.text, extractive.citations)
     assert a.notice.startswith(f"The language model ({backend} at {url}) failed: ")
     assert a.notice.endswith("showing the quoted answer instead.")

@@ -32,3 +32,18 @@ def test_hash_is_stable_and_ignores_secrets():
 
 def test_collection_is_keyed_to_model_and_chunker():
     assert load_settings().collection_name() != load_settings(chunk={"max_tokens": 150}).collection_name()
+
+
+def test_hash_covers_what_changes_answers_and_nothing_machine_specific(tmp_path):
+    base = load_settings()
+    moved = load_settings(index_dir=tmp_path / "elsewhere", corpus_dir=tmp_path / "c", app={"host": "0.0.0.0", "port": 9999},
+                          embed={"cache_dir": str(tmp_path / "m")})
+    assert moved.hash() == base.hash()
+    for changed in ({"answer": {"abstain_below": 0.5}}, {"answer": {"dense_weight": 0.1}}, {"answer": {"boilerplate_penalty": 0.9}},
+                    {"embed": {"backend": "torch"}}, {"llm": {"temperature": 0.7}}):
+        assert load_settings(**changed).hash() != base.hash(), changed
+
+
+def test_the_answerer_s_weights_are_settings_with_their_range():
+    with pytest.raises(SettingsError, match="answer.dense_weight"):
+        load_settings(answer={"dense_weight": 2})

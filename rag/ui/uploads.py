@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rag.errors import DocumentError, RagError
 from rag.load import PDF_SUFFIXES, decode_text, sniff
-from rag.metadata import slug
+from rag.text import slug
 from rag.records import format_date
 from rag.settings import Settings
 
