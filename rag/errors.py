@@ -18,8 +18,14 @@ class RagError(Exception):
             self.help = help
 
     def __str__(self) -> str:
-        base = super().__str__()
+        base = self.message
         return f"{base} ({self.help})" if self.help else base
+
+    @property
+    def message(self) -> str:
+        """What went wrong and what to do, without the operator's ``help`` (CLI commands,
+        settings): what the app shows a member of staff."""
+        return super().__str__()
 
 
 class SettingsError(RagError):
@@ -40,11 +46,12 @@ class IndexStoreError(RagError):
 
 
 class QuestionError(RagError):
-    """A question or a filter value is unusable. Names the field."""
+    """A question or a filter value is unusable. ``field`` names it for code; the message
+    is a plain sentence a member of staff can act on ("The 'from' year (2024) is after ...")."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, *, help: str | None = None) -> None:
         self.field = field
-        super().__init__(f"{field}: {reason}")
+        super().__init__(reason, help=help)
 
 
 class BackendError(RagError):

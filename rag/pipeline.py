@@ -221,7 +221,7 @@ def _record_of(cleaned, chunks: int, file_hash: str) -> DocRecord:  # noqa: ANN0
 
 def _clean_question(question: str, settings: Settings) -> str:
     if not isinstance(question, str):
-        raise QuestionError("question", "must be text")
+        raise QuestionError("question", "The question must be text.")
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
     text = " ".join(text.split())
     if not text:
@@ -234,11 +234,11 @@ def _clean_question(question: str, settings: Settings) -> str:
 
 def make_filters(since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = ()) -> Filters:
     """Validated filters: years 1900..2100, since <= until; authorities by name or key."""
-    for name, year in (("since", since), ("until", until)):
+    for name, label, year in (("since", "from", since), ("until", "to", until)):
         if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
-            raise QuestionError(name, f"year must be between 1900 and 2100, got {year!r}")
+            raise QuestionError(name, f"The '{label}' year must be between 1900 and 2100; {year!r} is not.")
     if since is not None and until is not None and since > until:
-        raise QuestionError("since/until", f"since {since} is after until {until}")
+        raise QuestionError("since/until", f"The 'from' year ({since}) is after the 'to' year ({until}): swap them, or set one to any year.")
     return Filters(since, until, tuple(kinds or ()), tuple(doc_ids or ()), tuple(authority_key(a) for a in authorities or () if authority_key(a)))
 
 
@@ -259,7 +259,7 @@ _LIBRARIES: dict[int, tuple[str, Library]] = {}
 def prepare(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None) -> Query:
     """The question read against the library, with every filter that narrows it."""
     if k is not None and not (isinstance(k, int) and 1 <= k <= 100):
-        raise QuestionError("k", f"must be 1..100, got {k!r}")
+        raise QuestionError("k", f"The number of passages must be between 1 and 100; {k!r} is not.")
     text = _clean_question(question, settings)
     held = library(settings)
     if not held.documents:

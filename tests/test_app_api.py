@@ -160,7 +160,7 @@ def test_too_long_question_is_refused_with_the_limit(client, app):
     from gradio_client.exceptions import AppError
 
     limit = app[1].answer.max_question_chars
-    with pytest.raises(AppError, match=f"question: is {limit + 500} characters long; the limit is {limit}"):
+    with pytest.raises(AppError, match=f"The question is {limit + 500} characters long; the limit is {limit}"):
         client.predict("a" * (limit + 500), api_name="/ask")
 
 

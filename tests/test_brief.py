@@ -279,7 +279,7 @@ def test_filters_narrow_the_documents_and_unknown_topics_are_refused(corpus_sett
     assert [row.date[:4] for row in recent.timeline] == ["2023", "2024"] and recent.scope == "from 2023; letter only"
     with pytest.raises(QuestionError, match="never mention Worcestershire"):
         build_brief("Worcestershire budgets", corpus_settings)
-    with pytest.raises(QuestionError, match="no indexed document"):
+    with pytest.raises(QuestionError, match="No indexed document"):
         build_brief("caseloads", corpus_settings, since=2030)
 
 

@@ -73,4 +73,4 @@ def test_ask_batch_reads_stdin_and_writes_json_lines(env):
 
 def test_bad_arguments_get_one_clear_line(env):
     out = rag("ask", "caseloads", "--since", "2030", "--until", "2010", env=env)
-    assert out.returncode == 2 and out.stderr.strip().startswith("error: since/until") and "Traceback" not in out.stderr
+    assert out.returncode == 2 and out.stderr.strip().startswith("error: The 'from' year (2030) is after the 'to' year (2010)") and "Traceback" not in out.stderr
