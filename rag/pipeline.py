@@ -27,10 +27,11 @@ from rag.lexical import LexicalIndex
 from rag.load import SUPPORTED, read_bytes, read_document, sniff
 from rag.metadata import describe, load_manifest
 from rag.text import slug
-from rag.records import Answer, CleanDoc, Passage
+from rag.records import Answer, Chunk, CleanDoc, Passage
 from rag.answer_facts import fact_lines
 from rag.question import Library, read_question
 from rag.retrieve import Query, Retriever, plan
+from rag.scope import scope_of
 from rag.settings import ChunkSettings, EmbedSettings, Settings, load_settings
 from rag.store import ChromaStore, DocRecord, Filters
 from rag.vocabulary import authority_key
@@ -355,6 +356,7 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
         lexicon=parts.lexical,
     )
     result.timings["retrieve"] = t1 - t0
+    result.scope = scope_of(query, filters, parts.store.documents())
     return query, passages, result
 
 

@@ -254,6 +254,22 @@ class TimelineEntry:
     sentences: tuple[AnswerSentence, ...]  # empty: the document does not address this
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What an answer was made within (``rag.scope`` builds it): the filters as they were
+    set, the documents searched and, when the question's own years clash with the filters,
+    a one-line ``warning`` and which filters clash (``clashes``: "years")."""
+
+    since: int | None = None
+    until: int | None = None
+    kinds: tuple[str, ...] = ()
+    authorities: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()  # ids of the documents searched
+    described: str = ""  # "2 letters, 2023-2024"
+    warning: str = ""
+    clashes: tuple[str, ...] = ()
+
+
 @dataclass
 class Answer:
     """What a member of staff reads: text with [n] markers, and the evidence behind them."""
@@ -270,6 +286,7 @@ class Answer:
     timeline: list[TimelineEntry] | None = None
     summary: str = ""
     notice: str = ""
+    scope: Scope = field(default_factory=Scope)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -284,6 +301,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "settings_hash": self.settings_hash,
+            "scope": asdict(self.scope),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
 
