@@ -319,6 +319,7 @@ def ask_stream(question: str, settings: Settings | None = None, *, k: int | None
     for part in _answerer(query, passages, extractive, settings, mode or settings.answer.mode, stream=True):
         if isinstance(part, Answer):
             part.timings["total"] = time.perf_counter() - t0
+            part.scope = extractive.scope
         yield part
 
 
