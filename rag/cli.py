@@ -1,7 +1,8 @@
 """The `rag` command: parse arguments, call the pipeline, turn errors into messages.
 
     rag ingest [PATH...] [--rebuild]
-    rag docs
+    rag docs [--ids]
+    rag remove DOC_ID|PATH [...]
     rag ask QUESTION [--json] [-k N] [--since Y] [--until Y] [--kind K] [--mode M] [--passages]
     rag ask -            (one question per line on stdin, one JSON object per line out)
     rag eval [...]       (the evaluation suite: see eval/README.md)
@@ -29,7 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     ing.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    sub.add_parser("docs", help="list the indexed documents")
+    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs.add_argument("--ids", action="store_true", help="one line per document: its id, a tab, its title")
+
+    rm = sub.add_parser("remove", help="take documents out of the index (their chunks and BM25 entries)")
+    rm.add_argument("documents", nargs="+", help="document ids (as `rag docs --ids` shows) or the files they came from")
 
     ask = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")
     ask.add_argument("question")
@@ -58,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ingest":
             return _ingest(args)
         if args.command == "docs":
-            return _docs()
+            return _docs(args.ids)
+        if args.command == "remove":
+            return _remove(args.documents)
         if args.command == "ask":
             return _ask_stdin(args) if args.question == "-" else _ask(args)
     except RagError as exc:
@@ -115,17 +122,34 @@ def _ingest(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def _docs() -> int:
+def _docs(ids: bool = False) -> int:
     import rag
 
     docs = rag.documents()
     if not docs:
         print("The index is empty: run `rag ingest`.")
         return EXIT_OK
+    if ids:
+        print("\n".join(f"{d.doc_id}\t{d.title}" for d in docs))
+        return EXIT_OK
     print(f"{'date':<10}  {'kind':<8} {'pages':>5} {'chunks':>6}  {'indexed at':<19}  title")
     for d in docs:
         print(f"{d.date or '?':<10}  {d.kind:<8} {d.pages or '-':>5} {d.chunks:>6}  {d.indexed_at:<19}  {d.title}")
     return EXIT_OK
+
+
+def _remove(targets: list[str]) -> int:
+    """Ids as given; a path that names an indexed file stands for that file's document."""
+    from pathlib import Path
+
+    import rag
+
+    by_path = {d.path: d.doc_id for d in rag.documents()}
+    ids = [by_path.get(str(Path(t).resolve()), t) for t in targets]
+    results = rag.remove(ids)
+    for r in results:
+        print(r.line, file=sys.stderr if r.status == "missing" else sys.stdout)
+    return EXIT_OK if all(r.status == "removed" for r in results) else EXIT_FAILED
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -361,6 +361,55 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
     return query, passages, result
 
 
+@dataclass(frozen=True)
+class Removal:
+    """What ``remove`` did with one document id."""
+
+    doc_id: str
+    status: str  # removed | missing
+    title: str = ""
+    chunks: int = 0
+    message: str = ""
+
+    @property
+    def line(self) -> str:
+        if self.status == "missing":
+            return f"missing   {self.doc_id}: not in the index (`rag docs` lists what is)"
+        note = f"; {self.message}" if self.message else ""
+        return f"removed   {self.doc_id} ({self.chunks} chunks){note}"
+
+
+def remove(doc_ids: Iterable[str], settings: Settings | None = None) -> list[Removal]:
+    """Take documents out of the index: their chunks, catalog record and BM25 entries.
+
+    The app's Library and ``rag remove`` both come here, so they agree. A document uploaded
+    in the app also loses its stored copy in ``settings.uploads_dir`` (nothing else uses
+    it); a file anywhere else is left alone, and is indexed again if its folder is ingested.
+
+    >>> [r.status for r in rag.remove(["ofsted-2010-07-letter"])]   # doctest: +SKIP
+    ['removed']
+    """
+    settings = settings or load_settings()
+    parts = components(settings)
+    catalog = {d.doc_id: d for d in parts.store.documents()}
+    done: list[Removal] = []
+    for doc_id in doc_ids:
+        doc = catalog.get(doc_id) or parts.store.document(doc_id)
+        if doc is None:
+            done.append(Removal(doc_id, "missing"))
+            continue
+        chunks = parts.store.delete_document(doc_id)
+        note = ""
+        if Path(doc.path).parent == settings.uploads_dir.resolve() and Path(doc.path).is_file():
+            Path(doc.path).unlink()
+            note = "its uploaded file was deleted too"
+        elif Path(doc.path).exists():
+            note = f"its file stays at {doc.path}"
+        done.append(Removal(doc_id, "removed", doc.title, chunks, note))
+    parts.lexical.invalidate()
+    return done
+
+
 def documents(settings: Settings | None = None) -> list[DocRecord]:
     settings = settings or load_settings()
     return components(settings).store.documents()
