@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from rag.errors import DocumentError
@@ -22,6 +23,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 PDF_SUFFIXES = {".pdf"}
 MAX_PDF_CHARS = 20_000_000  # extracted text; a real report is well under 1 MB
 SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
+PageProgress = Callable[[int, int], None]  # (pages read, pages in the file)
 
 
 def sniff(data: bytes, name: str) -> str:
@@ -56,18 +58,19 @@ def read_bytes(path: Path, max_bytes: int = 100 * 2**20) -> bytes:
     return data
 
 
-def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 2000, data: bytes | None = None) -> tuple[list[Page], list[str]]:
+def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 2000, data: bytes | None = None, on_page: PageProgress | None = None) -> tuple[list[Page], list[str]]:
     """Pages of raw text and any warnings (e.g. 'decoded as Windows-1252').
 
     ``data``: the file's bytes when the caller has read them already (with ``read_bytes``),
-    so what is hashed is exactly what is parsed even if the file changes meanwhile."""
-    return _parse(path, read_bytes(path, max_bytes) if data is None else data, max_pages)
+    so what is hashed is exactly what is parsed even if the file changes meanwhile.
+    ``on_page(done, total)`` is called after each PDF page (progress for a long file)."""
+    return _parse(path, read_bytes(path, max_bytes) if data is None else data, max_pages, on_page)
 
 
-def _parse(path: Path, data: bytes, max_pages: int) -> tuple[list[Page], list[str]]:
+def _parse(path: Path, data: bytes, max_pages: int, on_page: PageProgress | None = None) -> tuple[list[Page], list[str]]:
     kind = sniff(data, str(path))
     if kind == "pdf":
-        return read_pdf(data, path, max_pages), []
+        return read_pdf(data, path, max_pages, on_page), []
     text, warnings = decode_text(data, path)
     return [Page(None, t) for t in text.split("\f")] if "\f" in text else [Page(None, text)], warnings
 
@@ -102,7 +105,7 @@ def decode_text(data: bytes, path: Path | str) -> tuple[str, list[str]]:
     return text, warnings
 
 
-def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000) -> list[Page]:
+def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000, on_page: PageProgress | None = None) -> list[Page]:
     """Pages of a PDF via pypdf, 1-based page numbers kept."""
     import pypdf
     from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
@@ -134,6 +137,8 @@ def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000) -> list[Page]
             if total > MAX_PDF_CHARS:
                 raise DocumentError(path, f"PDF text exceeds {MAX_PDF_CHARS:,} characters by page {i + 1}: too large to index")
             pages.append(Page(i + 1, text))
+            if on_page:
+                on_page(i + 1, count)
     except DocumentError:
         raise
     except LimitReachedError as exc:

@@ -37,6 +37,10 @@ from rag.store import ChromaStore, DocRecord, Filters
 from rag.vocabulary import authority_key
 
 Progress = Callable[[int, int, str], None]
+# (path, stage, share of that stage done 0..1): lets a UI show a large file moving
+StageProgress = Callable[[str, str, float], None]
+STAGES = ("reading", "cleaning", "chunking", "embedding", "writing")
+EMBED_SLICE = 64  # chunks embedded per progress step
 _SKIP_NAMES = {"manifest.toml", "readme.md", "readme.txt", "license", "license.txt"}
 
 
@@ -113,11 +117,12 @@ def _files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
     return files, folders
 
 
-def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None = None, *, rebuild: bool = False, progress: Progress | None = None, titles: Mapping[str, str] | None = None) -> IngestReport:
+def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None = None, *, rebuild: bool = False, progress: Progress | None = None, titles: Mapping[str, str] | None = None, stages: StageProgress | None = None) -> IngestReport:
     """Index files and folders (default: the corpus folder), skipping unchanged files.
 
     ``titles`` (path -> title) names documents whose title neither a manifest nor the text
     gives, e.g. an upload's original file name (it is stored under a generated one).
+    ``stages(path, stage, done)`` hears each file move through STAGES, and how far each is.
 
     A file that fails is reported and skipped; its previously indexed version stays.
     Files removed from an ingested folder are removed from the index.
@@ -139,7 +144,8 @@ def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None 
             progress(i, len(files), str(path))
         seen_paths.add(str(path.resolve()))
         try:
-            result = _ingest_one(path, settings, parts, catalog, seen_ids, manifests, report, (titles or {}).get(str(path)))
+            stage = (lambda name, done, _p=str(path): stages(_p, name, done)) if stages else None
+            result = _ingest_one(path, settings, parts, catalog, seen_ids, manifests, report, (titles or {}).get(str(path)), stage)
         except DocumentError as exc:
             result = FileResult(str(path), "failed", message=exc.reason + (f" ({exc.help})" if exc.help else ""))
         except RagError as exc:
@@ -164,8 +170,10 @@ def _within(path: Path, folder: Path) -> bool:
         return False
 
 
-def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict[str, DocRecord], seen_ids: dict[str, str], manifests: dict[Path, dict], report: IngestReport, title: str | None = None) -> FileResult:
+def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict[str, DocRecord], seen_ids: dict[str, str], manifests: dict[Path, dict], report: IngestReport, title: str | None = None, stage: Callable[[str, float], None] | None = None) -> FileResult:
     t0 = time.perf_counter()
+    say = stage or (lambda _name, _done: None)
+    say("reading", 0.0)
     folder = path.parent.resolve()
     if folder not in manifests:
         manifests[folder] = load_manifest(folder)
@@ -187,7 +195,8 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     twin = next((d for d in catalog.values() if d.file_hash == file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
     if twin is not None:
         return FileResult(str(path), "duplicate", doc_id, message=f"same content as {twin.path} (indexed once, as '{twin.doc_id}')")
-    pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data)
+    pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data, on_page=lambda i, n: say("reading", i / n))
+    say("cleaning", 0.0)
     report.warnings.extend(warnings)
     t1 = time.perf_counter()
     text, page_starts = clean_stage.clean_pages(pages)
@@ -198,14 +207,13 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
         doc = replace(doc, title=title, provenance={**doc.provenance, "title": "given with the file (upload name)"})
     cleaned = CleanDoc(doc, text, tuple(page_starts))
     t2 = time.perf_counter()
+    say("chunking", 0.0)
     chunks = chunk_stage.chunk(cleaned, settings.chunk.max_tokens, parts.embedder.count_tokens)
     t3 = time.perf_counter()
-    vectors, sentence_vectors = parts.embedder.encode_with_spans(
-        [c.embed_text for c in chunks],
-        [[(a + len(c.header) + 1, b + len(c.header) + 1) for a, b in c.sentences] for c in chunks],
-    )
+    vectors, sentence_vectors = _embed(parts.embedder, chunks, lambda done: say("embedding", done))
     chunks = [replace(c, sentence_vectors=pack(sv)) for c, sv in zip(chunks, sentence_vectors)]
     t4 = time.perf_counter()
+    say("writing", 0.0)
     parts.store.replace_document(cleaned, chunks, vectors, pages=sum(1 for p in pages if p.number is not None) or 0, file_hash=file_hash)
     catalog[doc_id] = _record_of(cleaned, len(chunks), file_hash)
     t5 = time.perf_counter()
@@ -213,6 +221,23 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
         report.timings[key] += value
     report.embedded_chunks += len(chunks)
     return FileResult(str(path), "replaced" if previous else "indexed", doc_id, len(chunks))
+
+
+def _embed(embedder: Embedder, chunks: Sequence[Chunk], done: Callable[[float], None]) -> tuple[list, list]:
+    """Chunk vectors and their sentences' vectors, a slice at a time so progress moves."""
+    vectors: list = []
+    sentence_vectors: list = []
+    done(0.0)
+    for i in range(0, len(chunks), EMBED_SLICE):
+        part = chunks[i : i + EMBED_SLICE]
+        v, sv = embedder.encode_with_spans(
+            [c.embed_text for c in part],
+            [[(a + len(c.header) + 1, b + len(c.header) + 1) for a, b in c.sentences] for c in part],
+        )
+        vectors.extend(v)
+        sentence_vectors.extend(sv)
+        done(min(1.0, (i + len(part)) / len(chunks)))
+    return vectors, sentence_vectors
 
 
 def _record_of(cleaned, chunks: int, file_hash: str) -> DocRecord:  # noqa: ANN001
@@ -226,10 +251,10 @@ def _clean_question(question: str, settings: Settings) -> str:
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
     text = " ".join(text.split())
     if not text:
-        raise QuestionError("question", "is empty: type a question about the documents")
+        raise QuestionError("question", "The question is empty: type a question about the documents.")
     limit = settings.answer.max_question_chars
     if len(text) > limit:
-        raise QuestionError("question", f"is {len(text)} characters long; the limit is {limit}")
+        raise QuestionError("question", f"The question is {len(text)} characters long; the limit is {limit}. Shorten it and ask again.")
     return text
 
 

@@ -231,3 +231,88 @@ def test_a_long_timeline_window_is_ranked_in_one_pass_and_grouped_oldest_first(f
     for p in hits:
         per_doc[p.chunk.doc_id] = per_doc.get(p.chunk.doc_id, 0) + 1
     assert max(per_doc.values()) <= settings.retrieve.per_document
+
+
+# -- removing documents, stage progress, the scope of an answer ---------------------------
+
+LETTERS = {
+    "2010-05-01-letter-a.txt": "1 May 2010\n\nDear Director\n\nThe kiwi panel met monthly and its minutes were thorough.\n\nYours sincerely\n\nA. Inspector\n",
+    "2023-06-01-letter-b.txt": "1 June 2023\n\nDear Director\n\nThe walrus team answered every referral within a day.\n\nYours sincerely\n\nA. Inspector\n",
+    "2024-07-01-letter-c.txt": "1 July 2024\n\nDear Director\n\nThe walrus team kept its caseloads low all year.\n\nYours sincerely\n\nA. Inspector\n",
+}
+
+
+@pytest.fixture
+def small(tmp_path, fake_parts):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in LETTERS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = load_settings(index_dir=tmp_path / "small-idx", corpus_dir=folder, uploads_dir=tmp_path / "uploads")
+    assert pipeline.ingest(settings=settings).ok
+    return settings
+
+
+def test_remove_takes_a_document_out_of_the_index_and_bm25(small, fake_parts):
+    store = fake_parts(small).store
+    walrus = {p.chunk.doc_id for p in pipeline.search("walrus team", small)}
+    doc_id = sorted(walrus)[0]
+    [done] = pipeline.remove([doc_id], small)
+    assert done.status == "removed" and done.chunks >= 1 and "file stays" in done.message
+    assert doc_id not in {d.doc_id for d in store.documents()}
+    assert not [c for c in store.iter_chunks() if c.doc_id == doc_id]
+    fake_parts(small).lexical.idf("walrus")  # BM25 follows the store
+    assert doc_id not in {cid for cid in fake_parts(small).lexical.chunk_ids() if cid.startswith(doc_id)}
+    assert doc_id not in {p.chunk.doc_id for p in pipeline.search("walrus team", small)}
+    assert [r.status for r in pipeline.remove([doc_id, "no-such-doc"], small)] == ["missing", "missing"]
+
+
+def test_removing_an_upload_deletes_its_stored_copy(small, fake_parts):
+    small.uploads_dir.mkdir()
+    upload = small.uploads_dir / "notes-0123456789.txt"
+    upload.write_text("2 March 2025\n\nThe narwhal review found every plan up to date.\n", encoding="utf-8")
+    [result] = pipeline.ingest([upload], small).files
+    [done] = pipeline.remove([result.doc_id], small)
+    assert done.status == "removed" and not upload.exists() and "deleted" in done.message
+
+
+def test_ingest_reports_each_stage_of_each_file(small, fake_parts, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("3 March 2025\n\n" + "\n\n".join(f"{i}. The otter team reviewed plan {i} with care and found it sound." for i in range(1, 400)), encoding="utf-8")
+    heard = []
+    pipeline.ingest([big], small, stages=lambda path, stage, done: heard.append((stage, round(done, 3))))
+    stages = [s for s, _ in heard]
+    assert [s for i, s in enumerate(stages) if s not in stages[:i]] == list(pipeline.STAGES)
+    embedding = [d for s, d in heard if s == "embedding"]
+    assert embedding[0] == 0.0 and embedding[-1] == 1.0 and len(set(embedding)) > 2  # it moves within the file
+
+
+def test_an_answer_carries_its_scope(small):
+    answer = pipeline.ask("What did the walrus team do?", small, since=2023, until=2024)
+    scope = answer.scope
+    assert (scope.since, scope.until, scope.kinds) == (2023, 2024, ())
+    assert scope.described == "2 letters, 2023\u20132024" and len(scope.documents) == 2 and not scope.warning
+    assert answer.to_dict()["scope"]["described"] == scope.described
+
+
+def test_a_question_whose_years_the_filters_exclude_gets_a_warning(small):
+    answer = pipeline.ask("What did the kiwi panel do in 2010?", small, since=2023, until=2024)
+    assert answer.scope.clashes == ("years",)
+    assert answer.scope.warning.startswith("Your question asks about 2010, but the year filter is 2023\u20132024")
+    assert "1 document from those years was not searched" in answer.scope.warning
+    inside = pipeline.ask("What did the walrus team do in 2024?", small, since=2023, until=2024)
+    assert not inside.scope.warning and inside.scope.described == "1 letter, 2024"
+
+
+def test_validation_messages_are_plain_sentences(small):
+    cases = [
+        (dict(since=2024, until=2010), "The 'from' year (2024) is after the 'to' year (2010): swap them, or set one to any year."),
+        (dict(since=3000), "The 'from' year must be between 1900 and 2100; 3000 is not."),
+        (dict(k=0), "The number of passages must be between 1 and 100; 0 is not."),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(QuestionError) as err:
+            pipeline.search("walrus", small, **kwargs)
+        assert str(err.value) == message
+    with pytest.raises(QuestionError, match=r"^The question is empty"):
+        pipeline.search("  ", small)
