@@ -308,12 +308,32 @@ def _tokens(text: str) -> list[str]:
     return tokens(text)
 
 
+def _topic_terms(topic: str) -> list[str]:
+    from rag.lexical import query_tokens
+
+    return query_tokens(topic)
+
+
+def topic_coverage(weights: dict[str, float], sentence: str, section: str = "") -> float:
+    """IDF-weighted share of the topic's terms (``weights``: term -> idf) in a sentence; a
+    term only in its section heading counts half.
+
+    >>> topic_coverage({"dental": 3.0, "health": 3.0}, "Health records are kept.")
+    0.5
+    """
+    if not weights:
+        return 0.0
+    have, heading = set(_tokens(sentence)), set(_tokens(section))
+    got = sum(w if t in have else (0.5 * w if t in heading else 0.0) for t, w in weights.items())
+    return got / (sum(weights.values()) or 1.0)
+
+
 def clean_topic(topic: object) -> str:
     if not isinstance(topic, str) or not normalize_ws(topic):
-        raise QuestionError("topic", "is empty: type a topic such as 'management oversight', or run `rag brief --suggest`")
+        raise QuestionError("topic", "The topic is empty: type a topic such as 'management oversight', or pick a suggested one.", help="`rag brief --suggest` lists some")
     text = normalize_ws("".join(ch if ch.isprintable() else " " for ch in topic))
     if len(text) > MAX_TOPIC_CHARS:
-        raise QuestionError("topic", f"is {len(text)} characters long; a topic is a few words (up to {MAX_TOPIC_CHARS})")
+        raise QuestionError("topic", f"The topic is {len(text)} characters long; a topic is a few words (up to {MAX_TOPIC_CHARS} characters).")
     return text
 
 
@@ -339,10 +359,10 @@ def build_brief(topic: str, settings: Settings, *, since: int | None = None, unt
         raise RagError("the index is empty: there is nothing to build a brief from", help="run `rag ingest`, or add documents in the app's Library tab")
     window = tuple(d for d in indexed if filters.admits(d))
     if not window:
-        raise QuestionError("since/until/kind", "no indexed document is in that range: widen the years or kinds (`rag docs` lists them)")
+        raise QuestionError("since/until/kind", "No indexed document is in that range of years and kinds: widen the years or tick more kinds.", help="`rag docs` lists the documents")
     strangers = unknown_names(f"Topic: {topic}", parts.lexical.seen)  # the first word may be a name too
     if strangers:
-        raise QuestionError("topic", f"the documents never mention {', '.join(strangers)}; try a suggested topic (`rag brief --suggest`)")
+        raise QuestionError("topic", f"The documents never mention {', '.join(strangers)}: try a suggested topic.", help="`rag brief --suggest` lists some")
     # The timeline is the chat's change-over-time answer, with a sentence more per document.
     query = Query(topic, PASSAGES_PER_DOCUMENT * len(window), filters, TimeFrame(change=True), window)
     vector = parts.embedder.encode_query(topic)
@@ -354,19 +374,28 @@ def build_brief(topic: str, settings: Settings, *, since: int | None = None, unt
     )
     if answer.abstained or not answer.timeline:
         hint = f" ({answer.notice})" if answer.notice else ""
-        raise QuestionError("topic", f"no document says enough about '{topic}' to quote{hint}; try a suggested topic (`rag brief --suggest`)")
+        raise QuestionError("topic", f"No document says enough about \u2018{topic}\u2019 to quote{hint}: try a suggested topic.", help="`rag brief --suggest` lists some")
 
-    notes = _Notes()
+    # A document "addresses" the topic only where a quote holds most of the topic's words,
+    # those the documents never use included: a sentence on "health records" does not
+    # address "dental health", however near its meaning.
+    weights = {t: parts.lexical.idf(t) for t in set(_topic_terms(topic))}
     by_number = {c.number: c for c in answer.citations}
+    about = {n for n, c in by_number.items() if topic_coverage(weights, c.quote, c.section) >= MIN_COVERAGE}
+    if not any(s.citations[0] in about for e in answer.timeline for s in e.sentences):
+        unused = sorted(t for t in weights if not parts.lexical.seen(t))
+        hint = " (they never use " + ", ".join(f"\u2018{t}\u2019" for t in unused) + ")" if unused else ""
+        raise QuestionError("topic", f"No document says enough about \u2018{topic}\u2019 to quote{hint}: try a suggested topic.", help="`rag brief --suggest` lists some")
+    notes = _Notes()
     timeline = tuple(
-        TimelineRow(e.doc_id, e.title, e.kind, e.date, tuple(notes.quote(by_number[s.citations[0]]) for s in e.sentences))
+        TimelineRow(e.doc_id, e.title, e.kind, e.date, tuple(notes.quote(by_number[s.citations[0]]) for s in e.sentences if s.citations[0] in about))
         for e in answer.timeline
     )
     # Strengths and improvements: every sentence of the passages that is about the topic.
     floor = threshold(topic, settings)
     scored = score_sentences(topic, passages, parts.lexical.idf, vector, parts.lexical.seen)
     listed: dict[str, list[tuple[Citation, str]]] = {STRENGTH: [], IMPROVEMENT: []}
-    for c in pick([c for c in scored if c.coverage >= MIN_COVERAGE], 4 * LIST_ITEMS, floor):
+    for c in pick([c for c in scored if topic_coverage(weights, c.text, c.passage.chunk.section) >= MIN_COVERAGE], 4 * LIST_ITEMS, floor):
         citation = cite(0, c.passage, c.start, c.end, store.page_starts)
         role, basis = classify(citation.quote, citation.section)
         if role and len(listed[role]) < LIST_ITEMS:

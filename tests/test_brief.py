@@ -283,6 +283,31 @@ def test_filters_narrow_the_documents_and_unknown_topics_are_refused(corpus_sett
         build_brief("caseloads", corpus_settings, since=2030)
 
 
+def test_topic_coverage_counts_words_the_documents_never_use():
+    from rag.brief import topic_coverage
+
+    weights = {"dental": 3.0, "health": 3.0}
+    assert topic_coverage(weights, "Health records are kept for every child.") == 0.5
+    assert topic_coverage(weights, "Dental health checks are up to date.") == 1.0
+    assert topic_coverage(weights, "Checks are up to date.", section="Dental health") == 0.5
+
+
+@pytest.mark.integration
+def test_a_brief_never_claims_a_document_covers_a_topic_it_does_not(corpus_settings):
+    from rag.brief import MIN_COVERAGE, build_brief, topic_coverage
+    from rag.lexical import query_tokens
+    from rag.pipeline import components
+
+    with pytest.raises(QuestionError, match="No document says enough about \u2018dental health\u2019 to quote \\(they never use \u2018dental\u2019\\)"):
+        build_brief("dental health", corpus_settings)
+    brief = build_brief("care leavers", corpus_settings)
+    lexical = components(corpus_settings).lexical
+    weights = {t: lexical.idf(t) for t in set(query_tokens("care leavers"))}
+    for row in brief.timeline:
+        for q in row.quotes:
+            assert topic_coverage(weights, q.text, brief.note(q.note).section) >= MIN_COVERAGE, q.text
+
+
 @pytest.mark.integration
 def test_suggested_topics_come_from_the_corpus(corpus_settings):
     from rag.brief import suggest_topics
