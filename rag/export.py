@@ -25,6 +25,7 @@ from rag.records import format_date
 from rag.text import slug as text_slug
 
 FORMATS = ("md", "docx", "pdf")
+AUTHOR = "Inspection documents app"  # the .docx author: the app that quoted, not the library
 SECTIONS = (
     "1. What each document said, oldest first",
     "2. Strengths and areas for improvement",
@@ -167,21 +168,10 @@ def to_markdown(brief: Brief) -> str:
 def to_docx(brief: Brief, path: Path) -> Path:
     """The brief as a Word document: Title and Heading 1/2 styles, a timeline table, quotes
     with superscript note numbers, and the numbered notes as the last section."""
-    from docx import Document
     from docx.shared import Cm, Pt, RGBColor
 
-    doc = Document()
+    doc = new_document(title(brief), f"Induction brief on {brief.topic}, quoted from the inspection documents")
     section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.0))
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = "Arial", Pt(10.5)
-    for name in ("Title", "Heading 1", "Heading 2"):
-        doc.styles[name].font.name = "Arial"
-    doc.styles["Title"].font.size = Pt(22)
-    doc.core_properties.title = title(brief)
-    doc.core_properties.subject = f"Induction brief on {brief.topic}, quoted from the inspection documents"
 
     doc.add_paragraph(title(brief), style="Title")
     doc.add_paragraph(intro(brief))
@@ -257,10 +247,39 @@ def to_docx(brief: Brief, path: Path) -> Path:
         for run in p.runs:
             run.font.size = Pt(9)
 
-    _page_footer(section, footer(brief))
+    page_footer(section, footer(brief))
     path = Path(path)
     doc.save(str(path))
     return path
+
+
+def new_document(heading: str, subject: str) -> Any:
+    """A Word document on A4 with 2 cm margins and Arial, its properties filled in: author
+    and "last modified by" are this app (python-docx's template says "python-docx" and dates
+    itself 2013), created now."""
+    import datetime as dt
+
+    from docx import Document
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2.0))
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = "Arial", Pt(10.5)
+    for name in ("Title", "Heading 1", "Heading 2"):
+        doc.styles[name].font.name = "Arial"
+    doc.styles["Title"].font.size = Pt(22)
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    props = doc.core_properties
+    props.title, props.subject = heading, subject
+    props.author = props.last_modified_by = AUTHOR
+    props.comments = "Every quoted sentence is cited to its document, date, page and paragraph."
+    props.created = props.modified = now
+    props.revision = 1
+    return doc
 
 
 def _quote_runs(p: Any, q: Quote, key: str = "") -> None:
@@ -345,7 +364,7 @@ def _repeat_header(row: Any) -> None:
     row._tr.get_or_add_trPr().append(marker)
 
 
-def _page_footer(section: Any, text: str) -> None:
+def page_footer(section: Any, text: str) -> None:
     """'Built ... ; settings ... · page N' in small grey type on every page."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn

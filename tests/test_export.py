@@ -113,6 +113,10 @@ def test_docx_has_real_headings_the_timeline_table_and_superscript_notes(brief, 
     answers = [p for p in doc.paragraphs if p.text.startswith("1.\t\u201cSince January")]
     assert [r.text for r in answers[0].runs if r.bold] == ["become more robust", "2"]
     assert "abc123" in doc.sections[0].footer.paragraphs[0].text
+    props = doc.core_properties
+    assert props.author == props.last_modified_by == "Inspection documents app"
+    assert "python-docx" not in f"{props.author} {props.last_modified_by} {props.comments}"
+    assert props.created.year >= 2025 and props.title == "Induction brief: management oversight"
 
 
 def test_write_checks_format_and_folder(brief, tmp_path):
