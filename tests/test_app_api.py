@@ -147,7 +147,7 @@ def test_management_oversight_question_gives_a_cited_timeline(client):
     assert any(c["paragraph"] for c in citations)
     markdown = result["markdown"]
     assert markdown.startswith(f"# {QUESTION}")
-    assert "## Sources" in markdown and f"[{len(citations)}] " in markdown
+    assert "## Sources" in markdown and f"**[{len(citations)}]** " in markdown
 
 
 def test_filters_reach_the_pipeline(client):
@@ -169,7 +169,7 @@ def test_corrupt_pdf_upload_reports_its_error_and_changes_nothing(client, app, t
     summary, results, _ = upload(client, make_corrupt_pdf(tmp_path / "corrupt.pdf"))
     assert results == [["corrupt.pdf", "failed", results[0][2]]]
     assert "corrupt PDF" in results[0][2]
-    assert "Not added: corrupt.pdf: corrupt PDF" in summary
+    assert "0 of 1 file in the library. 1 not added" in summary and "corrupt PDF" in summary
     assert client.predict(api_name="/documents") == before
     uploads = app[1].uploads_dir
     assert not uploads.exists() or not [p for p in uploads.iterdir() if not p.name.startswith(".")]
@@ -272,7 +272,7 @@ def test_llm_answers_stream_then_are_replaced_by_the_checked_answer(monkeypatch,
     from types import SimpleNamespace
 
     from rag.records import Answer, AnswerSentence
-    from rag.ui import handlers
+    from rag.ui import chat, history
 
     final = Answer("q", "Checked. [1]", False, "llm", [AnswerSentence("Checked.", (1,), supported=False)], [], [], "h")
 
@@ -281,16 +281,13 @@ def test_llm_answers_stream_then_are_replaced_by_the_checked_answer(monkeypatch,
         yield from ["Partial <script>x</script> ", "reply"]
         yield final
 
-    monkeypatch.setattr(handlers, "ask_stream", fake_stream)
-    monkeypatch.setattr(handlers, "STREAM_EVERY_S", 0.0)
-    h = handlers.Handlers(Settings(index_dir=tmp_path / "index"))
-    h.startup = SimpleNamespace(wait=lambda timeout=None: True)
-    steps = list(h.chat("Why?", [], "2014", "any", [], "llm", None))
-    chats = []
-    for step in h.chat("Why?", [], "2014", "any", [], "llm", None):
-        chats.append(step[0][-1]["content"])  # the handler redraws one history list in place
+    monkeypatch.setattr(chat, "ask_stream", fake_stream)
+    monkeypatch.setattr(chat, "STREAM_EVERY_S", 0.0)
+    c = chat.Chat(Settings(index_dir=tmp_path / "index"), SimpleNamespace(wait=lambda timeout=None: True), tmp_path, None)
+    conv = history.new_conversation()
+    chats = [step[0] for step in c.submit("Why?", "2014", "any", [], "llm", conv, [])]
     assert "Searching the documents" in chats[0]
-    streaming = [c for c in chats if "rag-streaming" in c]
+    streaming = [html for html in chats if "rag-streaming" in html]
     assert streaming and "Partial &#60;script&#62;x&#60;/script&#62; reply" in streaming[-1]
     assert "rag-unsupported" in chats[-1] and "rag-streaming" not in chats[-1]
-    assert steps[-1][4]["answers"][1] is final
+    assert conv["turns"][0].answer is final

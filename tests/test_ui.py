@@ -9,9 +9,9 @@ import re
 import pytest
 
 from rag.errors import DocumentError
-from rag.records import Answer, AnswerSentence, Citation, TimelineEntry
+from rag.records import Answer, AnswerSentence, Citation, Scope, TimelineEntry
 from rag.settings import Settings
-from rag.ui import render
+from rag.ui import conversation, exports, history, render, sources
 from rag.ui.feedback import FeedbackError, append_feedback, feedback_record
 from rag.ui.uploads import add_uploads, check, display_name, safe_name, store
 
@@ -86,16 +86,17 @@ def test_text_html_leaves_no_markup():
 def test_chat_and_sources_escape_document_text():
     c = citation(quote=f"Inspectors found {XSS}.", passage=f"Intro. Inspectors found {XSS}. More.", title=f"Title {XSS}", section=XSS)
     a = answer(citations=[c], sentences=[AnswerSentence(f"Inspectors found {XSS}.", (1,))], question=XSS)
-    for html_out in (render.chat_html(a), render.sources_html(a), render.question_html(a.question)):
+    turn = conversation.turn_html(conversation.Turn(XSS, answer=a, downloads=("/t/a.md", "/t/a.docx")), 0, str)
+    for html_out in (render.chat_html(a), sources.sources_html(a, 0), render.question_html(a.question), turn):
         assert "<script" not in html_out.lower()
         assert "<img" not in html_out.lower()
         assert 'onerror="' not in html_out  # the words may show, as text; never as an attribute
-    assert "&#60;script&#62;" in render.sources_html(a)
+    assert "&#60;script&#62;" in sources.sources_html(a, 0)
 
 
 def test_attributes_are_quoted():
     c = citation(doc_id='x" onmouseover="alert(1)')
-    out = render.source_html(c)
+    out = sources.card_html(sources.Card((c,)), 0)
     assert 'onmouseover="alert' not in out
     assert 'data-doc="x&quot; onmouseover=&quot;alert(1)"' in out
 
@@ -137,7 +138,7 @@ def test_abstention_says_so_and_lists_nearest():
     assert "No answer found." in out
     assert "Nearest matches (not an answer)" in out
     assert "Caseloads fell to 18." in out
-    assert "Nearest matches (these do not answer the question)" in render.sources_html(a)
+    assert "Nearest matches (these do not answer the question)" in sources.sources_html(a, 0)
 
 
 def test_unsupported_sentences_are_marked():
@@ -148,17 +149,34 @@ def test_unsupported_sentences_are_marked():
 
 
 def test_source_card_highlights_quote_in_passage():
-    out = render.source_html(citation())
-    assert "57. <mark>Caseloads fell to 18.</mark> Staff were pleased." in out
+    out = sources.card_html(sources.Card((citation(),)), 0)
+    assert '57. <mark data-n="1">Caseloads fell to 18.<sup class="rag-mark-n">1</sup></mark> Staff were pleased.' in out
     assert "report · 30 June 2014 · page 3 · paragraph 57 · section" in out
     assert 'data-n="1"' in out and "Open the whole document" in out
 
 
 def test_source_card_tolerates_whitespace_and_shows_missing_quote():
     spaced = citation(quote="Caseloads fell\nto 18.")
-    assert "<mark>Caseloads fell to 18.</mark>" in render.source_html(spaced)
+    assert '<mark data-n="1">Caseloads fell to 18.<sup' in sources.card_html(sources.Card((spaced,)), 0)
     missing = citation(quote="Not in the passage.")
-    assert "<mark>Not in the passage.</mark><br>" in render.source_html(missing)
+    assert '<mark data-n="1">Not in the passage.</mark><br>' in sources.card_html(sources.Card((missing,)), 0)
+
+
+def test_one_card_per_passage_lists_every_sentence_quoted_from_it():
+    passage = "57. Caseloads fell to 18. Staff were pleased. Morale rose."
+    a = answer(citations=[
+        citation(1, quote="Caseloads fell to 18.", passage=passage),
+        citation(2, quote="Other.", passage="Other.", chunk_id="c2", page=4),
+        citation(3, quote="Morale rose.", passage=passage, start=50, page=4),
+    ])
+    found = sources.cards(a)
+    assert [c.numbers for c in found] == [(1, 3), (2,)]
+    out = sources.card_html(found[0], 5)
+    assert 'data-nums=" 1 3 "' in out and out.count("<mark") == 2 and out.count('class="rag-open"') == 2
+    assert "pages 3\u20134" in out and "Quoted from this passage:" in out
+    panel = sources.panel_html([(0, answer(question="First?")), (5, a)])
+    assert panel.count('class="rag-sources-for"') == 2 and 'data-turn="0" hidden' in panel
+    assert "for &ldquo;What happened to caseloads?&rdquo;" in panel
 
 
 def test_document_view_marks_and_anchors_the_quote():
@@ -179,27 +197,105 @@ def test_document_view_finds_a_moved_quote_or_says_it_is_gone():
     assert span is None and "no longer in this document" in note
 
 
-# -- Markdown export ---------------------------------------------------------------------
+# -- a turn of the conversation, and what staff take away ---------------------------------
 
 
-def test_markdown_writes_citations_in_full():
+def scoped(**kw):
+    fields = dict(since=2023, until=2024, kinds=("letter",), documents=("a", "b"), described="2 letters, 2023\u20132024")
+    fields.update(kw)
+    return answer(scope=Scope(**fields))
+
+
+def test_a_turn_shows_its_scope_and_one_feedback_control():
+    out = conversation.turn_html(conversation.Turn("Q?", answer=scoped(), downloads=("/d/a.md", "/d/a.docx")), 3, lambda p: "f=" + p)
+    assert "Searched 2 letters, 2023\u20132024. Filters: years 2023\u20132024; kinds: letter." in out
+    assert out.count('class="rag-action rag-rate"') == 2 and 'data-turn="3"' in out
+    assert 'href="f=/d/a.docx" download="answer.docx"' in out and "rag-warning" not in out
+    rated = conversation.turn_html(conversation.Turn("Q?", answer=scoped(), rating="up", comment="ok"), 3, str)
+    assert 'class="rag-action rag-rate"' not in rated and "recorded as useful with your comment" in rated
+    failed = conversation.turn_html(conversation.Turn("Q?", error="The question is empty."), 4, str)
+    assert "rag-rate" not in failed and "rag-copy" not in failed and "rag-dl" not in failed and "The question is empty." in failed
+
+
+def test_a_clash_with_the_filters_is_a_warning_with_a_way_out():
+    warning = "Your question asks about 2010, but the year filter is 2023\u20132024: 1 document from those years was not searched."
+    out = conversation.turn_html(conversation.Turn("Q?", answer=scoped(warning=warning, clashes=("years",))), 2, str)
+    assert 'class="rag-warning" role="alert"' in out and "Your question asks about 2010" in out
+    assert '<button type="button" class="rag-widen" data-turn="2">Ask again with any year</button>' in out
+
+
+def test_copy_text_is_clean_with_citations_in_full():
+    text = exports.answer_text(timeline_answer())
+    assert "<" not in text and "&#" not in text
+    assert text.startswith("Q: How has oversight changed since 2014?\n")
+    assert "[1] Report (report, 30 June 2014), page 3, paragraph 57, section 'Workforce'\n    \u201cOversight was weak.\u201d" in text
+    assert "The 2023 news does not address this." in text and "settings abc123def456" in text
+
+
+def test_markdown_renders_each_source_and_its_quote_apart():
+    from markdown_it import MarkdownIt
+
     a = timeline_answer()
-    md = render.answer_markdown(a, generated="generated 2025-01-01 10:00")
+    a.scope = Scope(since=2014, described="1 report and 2 letters, 2014\u20132024")
+    md = exports.answer_markdown(a, generated="generated 2025-01-01 10:00")
     assert md.startswith("# How has oversight changed since 2014?")
-    assert "## 30 June 2014 (report): First report" in md
-    assert "The 2023 news does not address this." in md
+    html_out = MarkdownIt().render(md)
+    assert html_out.count("<blockquote>") == len(a.citations) and "&gt;" not in html_out
     for c in a.citations:
-        assert f"[{c.number}] {c.reference()}" in md
-        assert f"\u201c{c.quote}\u201d" in md
-    assert "[1] Report (report, 30 June 2014), page 3, paragraph 57, section 'Workforce'" in md
-    assert "settings abc123def456" in md
+        assert f"<strong>[{c.number}]</strong> {c.reference().replace(chr(39), '&#x27;')}" in html_out or f"<strong>[{c.number}]</strong>" in html_out
+        assert f"\u201c{c.quote}\u201d" in html_out
+    assert "<h2>30 June 2014 (report): First report</h2>" in html_out
+    assert "Filters: years 2014 onwards." in html_out and "settings abc123def456" in html_out
 
 
-def test_markdown_flags_unsupported_and_abstention():
-    md = render.answer_markdown(answer(sentences=[AnswerSentence("Made up.", (1,), supported=False)]))
+def test_markdown_flags_unsupported_and_abstention_and_escapes_document_text():
+    md = exports.answer_markdown(answer(sentences=[AnswerSentence("Made up.", (1,), supported=False)]))
     assert "Made up. [1] (UNSUPPORTED: check the source)" in md
-    md = render.answer_markdown(answer(abstained=True, text="The documents don't say.", sentences=[]))
+    md = exports.answer_markdown(answer(abstained=True, text="The documents don't say.", sentences=[]))
     assert "## Nearest matches" in md
+    md = exports.answer_markdown(answer(sentences=[AnswerSentence("**Bold** <b>x</b>", (1,))]))
+    assert "\\*\\*Bold\\*\\* \\<b\\>x\\</b\\>" in md
+
+
+def test_word_export_records_scope_and_settings(tmp_path):
+    from docx import Document
+
+    md, docx = exports.write_downloads(scoped(), tmp_path, "generated now")
+    assert md.read_text(encoding="utf-8").startswith("# What happened to caseloads?")
+    doc = Document(str(docx))
+    assert doc.paragraphs[0].text == "What happened to caseloads?"
+    assert "Filters: years 2023\u20132024; kinds: letter" in doc.paragraphs[1].text
+    supers = [r.text for p in doc.paragraphs for r in p.runs if r.font.superscript]
+    assert supers == ["1"]
+    assert "settings abc123def456" in doc.sections[0].footer.paragraphs[0].text
+    assert doc.core_properties.author == "Inspection documents app"
+    assert exports.write_downloads(scoped(), tmp_path, "generated now") == (md, docx)  # named by content
+
+
+def test_history_keeps_answers_as_data_and_restores_them_whole():
+    a = timeline_answer()
+    a.scope = Scope(since=2014, kinds=("letter",), documents=("a",), described="1 letter, 2014", warning="W", clashes=("years",))
+    conv = history.new_conversation()
+    conv["turns"] = [conversation.Turn(a.question, answer=a, rating="down", comment="hm"), conversation.Turn("Bad?", error="E.")]
+    saved = json.loads(json.dumps(history.saved_with([], conv)))  # as local storage holds it
+    back = history.conversation_from(saved[0])
+    [t1, t2] = back["turns"]
+    assert t1.answer.citations == a.citations and t1.answer.timeline == a.timeline and t1.answer.scope == a.scope
+    assert (t1.rating, t1.comment, t2.error) == ("down", "hm", "E.")
+    assert history.conversation_from({"id": "x", "turns": [{"question": 1, "answer": {"bad": True}}, "junk"]})["turns"] == []
+    assert history.valid([{"id": 1}, "x", {"id": "ok", "turns": []}]) == [{"id": "ok", "turns": []}]
+
+
+def test_history_keeps_the_newest_within_its_limits(monkeypatch):
+    monkeypatch.setattr(history, "MAX_CONVERSATIONS", 3)
+    saved = []
+    for i in range(5):
+        conv = {"id": f"c{i}", "turns": [conversation.Turn(f"Q{i}?", answer=answer(question=f"Q{i}?"))]}
+        saved = history.saved_with(saved, conv)
+    assert [r["id"] for r in saved] == ["c4", "c3", "c2"]
+    listed = history.list_html(saved, "c3")
+    assert listed.count('class="rag-history-item"') == 3 and 'aria-current="true"><a href="#" class="rag-history-open" data-id="c3"' in listed
+    assert history.without(saved, "c3")[1]["id"] == "c2"
 
 
 def test_library_rows():
@@ -227,6 +323,9 @@ def test_feedback_line_has_the_fields_evaluators_need(tmp_path):
     assert first["citations"][0]["quote"] == "Oversight was weak."
     assert first["citations"][0]["reference"] == a.citations[0].reference()
     assert "passage_text" not in first["citations"][0]
+    assert first["filters"] == {"since": 2014} and first["searched"] == {"described": "", "documents": []}
+    made_with = json.loads(lines[1])["filters"]  # by default: the filters the answer was made with
+    assert made_with == {"since": None, "until": None, "kinds": [], "authorities": []}
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$", first["timestamp"])
 
 
@@ -307,6 +406,18 @@ def test_upload_size_is_checked_before_reading(tmp_path):
     [result] = add_uploads([big], settings)
     assert result.status == "failed" and "2.0 MB, over the 1 MB upload limit" in result.detail
 
+
+
+def test_upload_progress_moves_by_stage_and_results_are_per_file():
+    from rag.ui.library import files_html, share
+    from rag.ui.uploads import UploadResult
+
+    assert share("reading", 0.0) == 0.0 and share("embedding", 0.5) > share("chunking", 1.0) and share("writing", 1.0) == 1.0
+    moving = files_html(["a.pdf", "b.txt"], {0: ("embedding", 0.5)})
+    assert "embedding\u2026 62%" in moving and 'value="62"' in moving and "waiting its turn" in moving
+    done = files_html(["a.pdf", "b.exe"], {}, [UploadResult("a.pdf", "indexed", "indexed: 3 passages"), UploadResult("b.exe", "failed", "unsupported file type")])
+    assert "1 of 2 files in the library. 1 not added: see below." in done
+    assert 'class="rag-file rag-ok"' in done and 'class="rag-file rag-bad"' in done and "Not added: failed" in done
 
 
 # -- startup -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from rag.brief import build_brief, suggest_topics
 from rag.errors import RagError
 from rag.settings import Settings
 from rag.ui import render
-from rag.ui.handlers import ANY_YEAR, year_or_none
+from rag.ui.filters import ANY_YEAR, year_or_none
 
 INTRO = (
     "Build a handout on one topic for induction or training: what each document said, oldest first; "
@@ -81,7 +81,7 @@ class BriefsTab:
             docx = export.write(brief, folder / f"{stem}.docx", "docx")
             made_pdf = export.write(brief, folder / f"{stem}.pdf", "pdf") if pdf else None
         except RagError as exc:
-            message = str(exc)
+            message = render.plain_error(exc)
             if message.startswith("the index is empty"):
                 message = "The library is empty or still being indexed: wait until the status at the top says Ready."
             return render.status_html(message, failed=True), gr.skip(), off, off, off

@@ -30,9 +30,11 @@ class FeedbackError(RagError):
 def feedback_record(
     answer: Answer, rating: str, comment: str = "", filters: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """One feedback line: the rating and comment with the answer they are about."""
+    """One feedback line: the rating and comment with the answer they are about, and the
+    filters that answer was made with (its scope, not whatever the filters say now)."""
     if rating not in RATINGS:
         raise FeedbackError(f"rating must be one of {', '.join(RATINGS)}, got {rating!r}")
+    scope = answer.scope
     comment = " ".join(str(comment or "").split())[:MAX_COMMENT_CHARS]
     return {
         "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -46,7 +48,10 @@ def feedback_record(
             {k: v for k, v in c.to_dict().items() if k != "passage_text"} | {"reference": c.reference()}
             for c in answer.citations
         ],
-        "filters": filters or {},
+        "filters": filters if filters is not None else {
+            "since": scope.since, "until": scope.until, "kinds": list(scope.kinds), "authorities": list(scope.authorities)
+        },
+        "searched": {"described": scope.described, "documents": list(scope.documents)},
         "settings_hash": answer.settings_hash,
     }
 

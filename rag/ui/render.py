@@ -5,9 +5,10 @@ report containing ``<script>`` or Markdown shows those characters as text. Chat 
 Markdown-rendered by the browser, so they are wrapped in one raw HTML block (no blank lines
 inside), which Markdown leaves alone; Markdown punctuation is entity-encoded as well, in case.
 
-    >>> chat_html(answer)            # doctest: +SKIP  the assistant's chat message
-    >>> sources_html(answer)         # doctest: +SKIP  the sources panel
-    >>> answer_markdown(answer)      # doctest: +SKIP  the download, citations in full
+    >>> chat_html(answer)            # doctest: +SKIP  an answer's body in the conversation
+    >>> scope_text(answer.scope)     # doctest: +SKIP  'Searched 2 letters, 2023–2024. Filters: ...'
+
+Source cards are ``rag.ui.sources``; whole turns ``rag.ui.conversation``; exports ``rag.ui.exports``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import re
 from collections.abc import Iterable, Sequence
 
 from rag.cite import MARKER
-from rag.records import Answer, AnswerSentence, Citation, TimelineEntry, format_date
+from rag.records import Answer, AnswerSentence, Citation, Scope, TimelineEntry, format_date
+from rag.scope import years
 
 HIGHLIGHT_ID = "rag-here"
 UNSUPPORTED_NOTE = "not supported by the cited passages: check before relying on it"
@@ -41,7 +43,8 @@ def inline_html(text: str) -> str:
 
 
 def marker_html(number: int) -> str:
-    return f'<sup class="rag-cite" data-n="{number}">&#91;{number}&#93;</sup>'
+    """A citation marker: a link to its source card (the page's script does the jump)."""
+    return f'<sup><a href="#" class="rag-cite" data-n="{number}" title="Show source {number}">&#91;{number}&#93;</a></sup>'
 
 
 def cited_html(text: str) -> str:
@@ -135,6 +138,14 @@ def error_html(message: str) -> str:
     return f'<div class="rag-error"><strong>Cannot answer:</strong> {inline_html(message)}</div>'
 
 
+def plain_error(exc: Exception) -> str:
+    """What staff read of an error: a validation error's own sentence, without operators'
+    hints (CLI commands, settings), which other errors keep."""
+    from rag.errors import QuestionError
+
+    return exc.message if isinstance(exc, QuestionError) else str(exc)
+
+
 def status_html(message: str, *, busy: bool = False, failed: bool = False) -> str:
     cls = "rag-status rag-failed" if failed else ("rag-status rag-busy" if busy else "rag-status")
     return f'<div class="{cls}">{text_html(message)}</div>'
@@ -167,35 +178,23 @@ def highlighted(text: str, span: tuple[int, int] | None, mark_id: str = "") -> s
     return f"{text_html(text[:a])}<mark{ident}>{text_html(text[a:b])}</mark>{text_html(text[b:])}"
 
 
-def source_html(c: Citation) -> str:
-    span = locate(c.quote, c.passage_text)
-    body = highlighted(c.passage_text, span)
-    if span is None:  # never silently: show the quote itself if the passage does not hold it
-        body = f"<mark>{text_html(c.quote)}</mark><br>{body}"
-    return (
-        f'<article class="rag-source" id="source-{c.number}">'
-        f'<div class="rag-source-head"><span class="rag-num">[{c.number}]</span> '
-        f'<span class="rag-title">{text_html(c.title)}</span></div>'
-        f'<div class="rag-meta">{citation_meta(c)}</div>'
-        f'<blockquote class="rag-passage">{body}</blockquote>'
-        f'<a href="#" class="rag-open" data-doc="{attr(c.doc_id)}" data-start="{c.start}" data-end="{c.end}" '
-        f'data-n="{c.number}">Open the whole document at this place &rarr;</a>'
-        "</article>"
-    )
+def filters_text(scope: Scope) -> str:
+    """'years 2023–2024; kinds: letter' or 'none', the filters an answer was made with."""
+    parts = []
+    if scope.since is not None or scope.until is not None:
+        parts.append(f"years {years(scope.since, scope.until)}")
+    if scope.kinds:
+        parts.append("kinds: " + ", ".join(scope.kinds))
+    if scope.authorities:
+        parts.append("council: " + ", ".join(scope.authorities))
+    return "; ".join(parts) or "none"
 
 
-def sources_html(answer: Answer | None) -> str:
-    """The sources panel: each cited passage with its quote highlighted, and a way in."""
-    if answer is None:
-        return (
-            '<div class="rag-sources rag-empty">Sources for the answer appear here: each quoted sentence, '
-            "highlighted in its passage, with where it comes from.</div>"
-        )
-    if not answer.citations:
-        return '<div class="rag-sources rag-empty">No sources: nothing in the documents matched.</div>'
-    head = "Nearest matches (these do not answer the question)" if answer.abstained else "Sources"
-    cards = "".join(source_html(c) for c in answer.citations)
-    return f'<div class="rag-sources"><h3>{head}</h3>{cards}</div>'
+def scope_text(scope: Scope) -> str:
+    """'Searched 2 letters, 2023–2024. Filters: years 2023–2024; kinds: letter.'"""
+    if not scope.described:
+        return "Scope not recorded."
+    return f"Searched {scope.described}. Filters: {filters_text(scope)}."
 
 
 def document_html(title: str, meta: str, text: str, span: tuple[int, int] | None = None, note: str = "") -> str:
@@ -218,44 +217,6 @@ def cited_span(text: str, start: int, end: int, quote: str) -> tuple[tuple[int, 
     if span:
         return span, ""
     return None, "The quoted sentence is no longer in this document: it has been re-indexed since the answer."
-
-
-# -- Markdown export ----------------------------------------------------------------------
-
-
-def _md_sentences(sentences: Sequence[AnswerSentence]) -> str:
-    out = []
-    for s in sentences:
-        marks = "".join(f"[{n}]" for n in s.citations)
-        flag = " (UNSUPPORTED: check the source)" if not s.supported else ""
-        out.append(f"{s.text} {marks}{flag}".strip())
-    return " ".join(out)
-
-
-def answer_markdown(answer: Answer, generated: str = "") -> str:
-    """The answer as Markdown, every citation written out in full below it."""
-    lines = [f"# {answer.question}", ""]
-    if answer.notice:
-        lines += [f"> {answer.notice}", ""]
-    if answer.abstained:
-        lines += [answer.text, ""]
-    elif answer.timeline is not None:
-        for e in answer.timeline:
-            lines += [f"## {format_date(e.date) or 'Undated'} ({e.kind}): {e.title}", ""]
-            lines += [_md_sentences(e.sentences) if e.sentences else silent(e), ""]
-        if answer.summary:
-            lines += [answer.summary, ""]
-    else:
-        lines += [_md_sentences(answer.sentences) if answer.sentences else answer.text, ""]
-    if answer.citations:
-        lines += ["## Nearest matches" if answer.abstained else "## Sources", ""]
-        for c in answer.citations:
-            lines.append(f"[{c.number}] {c.reference()}")
-            lines.append(f"    > \u201c{' '.join(c.quote.split())}\u201d")
-        lines.append("")
-    foot = f"Answer mode: {answer.mode}; settings {answer.settings_hash}"
-    lines.append(f"_{foot}{'; ' + generated if generated else ''}_")
-    return "\n".join(lines) + "\n"
 
 
 # -- library -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from rag.records import format_date
 from rag.settings import Settings
 
 Progress = Callable[[int, int, str], None]
+FileStages = Callable[[int, str, float], None]  # (index of the uploaded file, stage, share done)
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -101,9 +102,10 @@ def store(client_name: str, data: bytes, kind: str, uploads_dir: Path) -> tuple[
 
 
 def add_uploads(
-    files: Sequence[str | Path], settings: Settings, progress: Progress | None = None
+    files: Sequence[str | Path], settings: Settings, progress: Progress | None = None, stages: FileStages | None = None
 ) -> list[UploadResult]:
     """Check, store and ingest uploaded files (server-side temp paths); one result each.
+    ``stages(i, stage, done)`` follows file ``i`` through ingest's stages (pipeline.STAGES).
 
     The display name is the temp file's base name (the client's name as the web server
     kept it). Refused files are reported and skipped; the others are ingested together.
@@ -139,7 +141,11 @@ def add_uploads(
                 progress(i, n, stored.get(path, (0, path, False))[1])
 
         titles = {p: Path(shown).stem.replace("_", " ").replace("-", " ").strip() or shown for p, (_, shown, _) in stored.items()}
-        report = rag.ingest(list(stored), settings, progress=relay, titles=titles)
+        def relay_stage(path: str, stage: str, done: float) -> None:
+            if stages and path in stored:
+                stages(stored[path][0], stage, done)
+
+        report = rag.ingest(list(stored), settings, progress=relay, titles=titles, stages=relay_stage)
         catalog = {d.doc_id: d for d in rag.documents(settings)}
         for fr in report.files:
             if fr.path not in stored:
