@@ -417,7 +417,7 @@ def test_upload_progress_moves_by_stage_and_results_are_per_file():
     assert "embedding\u2026 62%" in moving and 'value="62"' in moving and "waiting its turn" in moving
     done = files_html(["a.pdf", "b.exe"], {}, [UploadResult("a.pdf", "indexed", "indexed: 3 passages"), UploadResult("b.exe", "failed", "unsupported file type")])
     assert "1 of 2 files in the library. 1 not added: see below." in done
-    assert 'class="rag-file rag-ok"' in done and 'class="rag-file rag-bad"' in done and "Not added: failed" in done
+    assert 'class="rag-file rag-ok"' in done and 'class="rag-file rag-bad"' in done and "Not added</span>" in done and "Added</span>" in done
 
 
 # -- startup -----------------------------------------------------------------------------

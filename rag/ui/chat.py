@@ -11,7 +11,6 @@ conversation, the sources panel and the side panel's list.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -121,12 +120,25 @@ class Chat:
         turn.pending = ""
         if answer is not None:
             turn.answer = answer
-            try:
-                md, docx = write_downloads(answer, self.downloads, f"generated {dt.datetime.now():%Y-%m-%d %H:%M}")
-                turn.downloads = (str(md), str(docx))
-            except OSError:
-                pass  # the answer stands; only its downloads are missing
+            self._downloads(turn)
         yield history.saved_with(saved, conv)
+
+    def _downloads(self, turn: Turn) -> None:
+        """The turn's .md and .docx, stamped with when it was asked (so a restored turn gets
+        the same files back)."""
+        if turn.answer is None:
+            return
+        try:
+            md, docx = write_downloads(turn.answer, self.downloads, f"asked {turn.asked_at[:16].replace('T', ' ')}")
+            turn.downloads = (str(md), str(docx))
+        except OSError:
+            pass  # the answer stands; only its downloads are missing
+
+    def _restored(self, record: dict[str, Any]) -> dict[str, Any]:
+        conv = history.conversation_from(record)
+        for turn in conv["turns"]:
+            self._downloads(turn)
+        return conv
 
     # -- the answer's controls ---------------------------------------------------------
     def act(self, conv: dict[str, Any] | None, saved: Any, kinds: Sequence[str] | None, mode: str | None,
@@ -187,7 +199,7 @@ class Chat:
     def resume(self, saved: Any) -> tuple[Any, ...]:
         """Page load: the most recent conversation back, as it was left."""
         records = history.valid(saved)
-        conv = history.conversation_from(records[0]) if records else history.new_conversation()
+        conv = self._restored(records[0]) if records else history.new_conversation()
         conversation, panel, listed = self.views(conv, saved)
         return conversation, panel, conv, listed
 
@@ -206,7 +218,7 @@ class Chat:
         record = history.find(saved, conv_id)
         if record is None:
             return (*[gr.skip()] * 4, history.list_html(saved, conv["id"]))
-        conv = history.conversation_from(record)
+        conv = self._restored(record)
         conversation, panel, listed = self.views(conv, saved)
         return conversation, panel, conv, gr.skip(), listed
 

@@ -84,7 +84,6 @@ def conversations_panel() -> SideParts:
 
 
 def ask_tab(settings: Settings) -> AskParts:
-    limit = settings.answer.max_question_chars
     with gr.Tab("Ask", id="chat"):
         conv = gr.State(history.new_conversation())
         saved = gr.BrowserState([], storage_key=history.STORAGE_KEY, secret=history.STORAGE_SECRET)
@@ -104,7 +103,7 @@ def ask_tab(settings: Settings) -> AskParts:
                 conversation = gr.HTML(PLACEHOLDER, elem_id="rag-chat", js_on_load=CONVERSATION_JS)
                 with gr.Row(equal_height=True, elem_id="rag-ask-row"):
                     question = gr.Textbox(
-                        show_label=False, placeholder=f"Type a question (up to {limit} characters) and press Enter",
+                        show_label=False, placeholder="Type a question and press Enter",
                         scale=5, elem_id="rag-question", autofocus=True,
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rag-ask")

@@ -45,10 +45,10 @@ def files_html(names: Sequence[str], progress: dict[int, tuple[str, float]], res
         r = results[i] if i < len(results) else None
         if r is not None:
             good = r.status in OK
-            state = {"unchanged": "already in the library", "duplicate": "already in the library"}.get(r.status, r.status)
+            state = "Added" if r.status in ("indexed", "replaced") else ("Already in the library" if good else "Not added")
             rows.append(
                 f'<li class="rag-file {"rag-ok" if good else "rag-bad"}"><span class="rag-file-name">{render.text_html(name)}</span>'
-                f'<span class="rag-file-state">{"Added" if r.status in ("indexed", "replaced") else ("Kept" if good else "Not added")}: {render.text_html(state)}</span>'
+                f'<span class="rag-file-state">{state}</span>'
                 f'<span class="rag-file-detail">{render.text_html(r.detail)}</span></li>'
             )
             continue
@@ -209,14 +209,14 @@ def library_tab(settings: Any, h: Handlers) -> tuple[LibraryTab, LibraryParts]:
                 upload_status = gr.HTML("", elem_id="rag-upload-status")
         upload_results = gr.Dataframe(headers=UPLOAD_HEADERS, interactive=False, visible=False, elem_id="rag-upload-results")
         gr.Markdown("**Remove or replace a document**")
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=False):
             chosen = gr.Dropdown([], label="Document", scale=3, elem_id="rag-manage-doc")
             remove = gr.Button("Remove from the library\u2026", size="sm", scale=1, elem_id="rag-remove")
         with gr.Row(visible=False, elem_id="rag-confirm") as confirm_row:
             confirm_text = gr.HTML("")
             confirm = gr.Button("Yes, remove it", variant="stop", size="sm", scale=0, min_width=140, elem_id="rag-remove-yes")
             cancel = gr.Button("Cancel", size="sm", scale=0, min_width=90)
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=False):
             new_version = gr.File(label="New version of the chosen document", file_count="single", elem_id="rag-new-version", scale=3, height=100)
             replace = gr.Button("Replace with this file", size="sm", scale=1, elem_id="rag-replace")
         manage_status = gr.HTML("", elem_id="rag-manage-status")

@@ -6,11 +6,15 @@
 // - clicking an answer shows its sources; Copy puts the answer's clean text on the clipboard;
 // - Useful / Not useful, "Ask again with any year" and "Open the whole document" go to Python.
 
+// Bring el's top to the top of the box it scrolls in (the chat, the sources panel); with no
+// such box (a phone, where the page itself scrolls), to the top of the window.
 function scrollToTop(el) {
   for (let p = el.parentElement; p; p = p.parentElement) {
     const overflow = getComputedStyle(p).overflowY;
-    if ((overflow === 'auto' || overflow === 'scroll') && p.scrollHeight > p.clientHeight + 1) {
+    if (overflow === 'auto' || overflow === 'scroll') {
       p.scrollTop += el.getBoundingClientRect().top - p.getBoundingClientRect().top - 6;
+      const box = p.getBoundingClientRect();
+      if (box.top < 0 || box.top > innerHeight - 80) window.scrollBy(0, box.top - 6);  // the box itself in view
       return;
     }
   }
