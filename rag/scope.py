@@ -1,5 +1,5 @@
 """What an answer was made within: the filters as set, the documents searched, and a
-warning when the question's own years clash with the filters.
+warning when the question's own years, or the council it names, clash with the filters.
 
 Staff must see the scope of every answer: a year filter left on from an earlier question
 would otherwise silently answer "in 2010" from 2023 letters.
@@ -11,6 +11,7 @@ would otherwise silently answer "in 2010" from 2023 letters.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,22 +19,52 @@ from dataclasses import replace
 from rag.records import Scope
 from rag.retrieve import Query
 from rag.store import DocRecord, Filters
+from rag.vocabulary import display_authority
 
 
 def scope_of(query: Query, filters: Filters, documents: Sequence[DocRecord]) -> Scope:
     """The scope of an answer to ``query``, asked with the user's ``filters`` over ``documents``."""
     searched = [d for d in documents if query.filters.admits(d)]
-    warning, clashes = year_clash(query, filters, documents)
+    found = [c for c in (year_clash(query, filters, documents), council_clash(query, filters, documents)) if c[0]]
+    names = council_names(documents)
     return Scope(
         since=filters.since,
         until=filters.until,
         kinds=tuple(filters.kinds),
-        authorities=tuple(getattr(filters, "authorities", ())),
+        authorities=tuple(names.get(k, k) for k in filters.authorities),
         documents=tuple(d.doc_id for d in searched),
         described=describe(searched),
-        warning=warning,
-        clashes=clashes,
+        warning=" ".join(w for w, _ in found),
+        clashes=tuple(c for _, cs in found for c in cs),
     )
+
+
+def council_names(documents: Sequence[DocRecord]) -> dict[str, str]:
+    """authority key -> the council's name as its documents write it."""
+    return {d.authority_key: display_authority(d.authority) for d in documents if d.authority and d.authority_key}
+
+
+def councils_named(question: str, documents: Sequence[DocRecord]) -> list[str]:
+    """Keys of the indexed councils the question names ('... in Testshire?')."""
+    text = question.lower()
+    keys = {d.authority_key for d in documents if d.authority_key}
+    return sorted(k for k in keys if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text))
+
+
+def council_clash(query: Query, filters: Filters, documents: Sequence[DocRecord]) -> tuple[str, tuple[str, ...]]:
+    """A warning when the question names a council the council filter leaves out."""
+    if not filters.authorities:
+        return "", ()
+    outside = tuple(k for k in councils_named(query.text, documents) if k not in filters.authorities)
+    left_out = [d for d in documents if d.authority_key in outside and replace(filters, authorities=outside).admits(d)]
+    if not left_out:
+        return "", ()
+    names = council_names(documents)
+    asked = " and ".join(names.get(k, k) for k in outside)
+    chosen = " and ".join(names.get(k, k) for k in filters.authorities)
+    n = len(left_out)
+    warning = f"Your question asks about {asked}, but the council filter is {chosen}: {n} document{'s' if n != 1 else ''} of {asked} {'was' if n == 1 else 'were'} not searched."
+    return warning, ("authorities",)
 
 
 def year_clash(query: Query, filters: Filters, documents: Sequence[DocRecord]) -> tuple[str, tuple[str, ...]]:

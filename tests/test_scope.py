@@ -35,3 +35,20 @@ def test_a_clash_names_the_documents_the_filters_left_out():
     # the question's years inside the filters, or no year filter at all: nothing to warn of
     assert not scope_of(Query("in 2024?", 8, Filters(2024, 2024), TimeFrame(2024, 2024)), Filters(2023, 2024), DOCS).warning
     assert not scope_of(Query("in 2010?", 8, Filters(2010, 2010), TimeFrame(2010, 2010)), Filters(), DOCS).warning
+
+
+def test_a_council_the_question_names_outside_the_council_filter_is_a_clash():
+    from dataclasses import replace
+
+    docs = [replace(d, authority="Herefordshire Council") for d in DOCS] + [
+        DocRecord("t", "Testshire report", "report", "2025-03-03", "/x/t", "h", 1, 3, "", authority="Testshire")]
+    filters = Filters(authorities=("herefordshire",))
+    scope = scope_of(Query("What about respite in Testshire?", 8, filters, TimeFrame()), filters, docs)
+    assert scope.clashes == ("authorities",) and scope.authorities == ("Herefordshire",)
+    assert scope.warning == ("Your question asks about Testshire, but the council filter is Herefordshire: "
+                             "1 document of Testshire was not searched.")
+    assert not scope_of(Query("What about respite in Herefordshire?", 8, filters, TimeFrame()), filters, docs).warning
+    assert not scope_of(Query("What about respite in Testshire?", 8, Filters(), TimeFrame()), Filters(), docs).warning
+    both = Filters(2023, 2024, authorities=("herefordshire",))
+    two = scope_of(Query("Testshire in 2014?", 8, both, TimeFrame(2014, 2014)), both, docs)
+    assert two.clashes == ("years",)  # Testshire's only document is from 2025: the year filter is what clashes
