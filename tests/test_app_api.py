@@ -285,7 +285,7 @@ def test_llm_answers_stream_then_are_replaced_by_the_checked_answer(monkeypatch,
     monkeypatch.setattr(chat, "STREAM_EVERY_S", 0.0)
     c = chat.Chat(Settings(index_dir=tmp_path / "index"), SimpleNamespace(wait=lambda timeout=None: True), tmp_path, None)
     conv = history.new_conversation()
-    chats = [step[0] for step in c.submit("Why?", "2014", "any", [], "llm", conv, [])]
+    chats = [step[0] for step in c.submit("Why?", "2014", "any", [], [], "llm", conv, [])]
     assert "Searching the documents" in chats[0]
     streaming = [html for html in chats if "rag-streaming" in html]
     assert streaming and "Partial &#60;script&#62;x&#60;/script&#62; reply" in streaming[-1]

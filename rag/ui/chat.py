@@ -6,7 +6,7 @@ data) and Python re-renders what it restores. Every handler returns whole views:
 conversation, the sources panel and the side panel's list.
 
     >>> chat = Chat(settings, startup, Path("/tmp/answers"), DocumentView(settings))  # doctest: +SKIP
-    >>> for views in chat.submit("Why?", "any", "any", [], None, conv, []): ...           # doctest: +SKIP
+    >>> for views in chat.submit("Why?", "any", "any", [], [], None, conv, []): ...       # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ class Chat:
         )
 
     # -- asking ------------------------------------------------------------------------
-    def submit(self, question: str, since: object, until: object, kinds: Sequence[str] | None, mode: str | None,
-            conv: dict[str, Any] | None, saved: Any) -> Iterator[tuple[Any, ...]]:
+    def submit(self, question: str, since: object, until: object, kinds: Sequence[str] | None, councils: Sequence[str] | None,
+               mode: str | None, conv: dict[str, Any] | None, saved: Any) -> Iterator[tuple[Any, ...]]:
         """Submit: the question echoed at once, then the answer. Yields (conversation,
         sources, conversation state, stored conversations, side panel, question box)."""
         conv = conv or history.new_conversation()
@@ -68,27 +68,30 @@ class Chat:
             gr.Warning("Type a question first.")
             yield (*[gr.skip()] * 2, conv, gr.skip(), gr.skip(), question)
             return
-        for saved in self._run(conv, saved, text, since, until, kinds, mode):
+        for saved in self._run(conv, saved, text, since, until, kinds, councils, mode):
             conversation, panel, listed = self.views(conv, saved)
             yield conversation, panel, conv, saved, listed, ""
 
     def widen(self, conv: dict[str, Any] | None, saved: Any, kinds: Sequence[str] | None, mode: str | None,
               evt: gr.EventData) -> Iterator[tuple[Any, ...]]:
-        """'Ask again with any year': the turn's question without the filters it clashed
-        with; the year filters are cleared to match. Yields submit's views, then since, until."""
+        """'Ask again with any year' (or council): the turn's question without the filters
+        it clashed with, which are cleared to match. Yields submit's views, then since,
+        until and councils."""
         conv = conv or history.new_conversation()
         turn = _turn_of(conv, evt)
         if turn is None or turn.answer is None:
-            yield (*[gr.skip()] * 7,)
+            yield (*[gr.skip()] * 8,)
             return
         scope = turn.answer.scope
         since, until = (None, None) if "years" in scope.clashes else (scope.since, scope.until)
-        for saved in self._run(conv, saved, turn.question, since, until, list(scope.kinds) or kinds, mode):
+        councils = [] if "authorities" in scope.clashes else list(scope.authorities)
+        for saved in self._run(conv, saved, turn.question, since, until, list(scope.kinds) or kinds, councils, mode):
             conversation, panel, listed = self.views(conv, saved)
-            yield conversation, panel, conv, saved, listed, gr.Dropdown(value=since or ANY_YEAR), gr.Dropdown(value=until or ANY_YEAR)
+            yield (conversation, panel, conv, saved, listed, gr.Dropdown(value=since or ANY_YEAR),
+                   gr.Dropdown(value=until or ANY_YEAR), gr.Dropdown(value=councils))
 
     def _run(self, conv: dict[str, Any], saved: Any, text: str, since: object, until: object,
-             kinds: Sequence[str] | None, mode: str | None) -> Iterator[Any]:
+             kinds: Sequence[str] | None, councils: Sequence[str] | None, mode: str | None) -> Iterator[Any]:
         """Add a turn for ``text`` and fill it in; yields the stored list at each redraw."""
         limit = self.settings.answer.max_question_chars
         turn = Turn(text if len(text) <= limit else text[:limit] + " …")
@@ -103,7 +106,7 @@ class Chat:
         streamed, shown_at = "", 0.0
         try:
             parts = ask_stream(text, self.settings, since=year_or_none(since), until=year_or_none(until),
-                               kinds=list(kinds or ()), mode=mode or None)
+                               kinds=list(kinds or ()), authorities=list(councils or ()), mode=mode or None)
             for part in parts:  # LLM mode: the reply as it arrives, then the checked Answer
                 if isinstance(part, Answer):
                     answer = part
@@ -144,18 +147,19 @@ class Chat:
     def act(self, conv: dict[str, Any] | None, saved: Any, kinds: Sequence[str] | None, mode: str | None,
             evt: gr.EventData) -> Iterator[tuple[Any, ...]]:
         """A click in the conversation that needs Python ('rate', 'widen', 'open'). Yields
-        (conversation, sources, state, stored, side panel, since, until, viewer, tabs, picker)."""
+        (conversation, sources, state, stored, side panel, since, until, councils, viewer,
+        tabs, picker)."""
         action = _data(evt).get("action")
         if action == "rate":
             conversation, conv, saved = self.rate(conv, saved, evt)
-            yield conversation, gr.skip(), conv, saved, *[gr.skip()] * 6
+            yield conversation, gr.skip(), conv, saved, *[gr.skip()] * 7
         elif action == "widen":
             for out in self.widen(conv, saved, kinds, mode, evt):
                 yield (*out, *[gr.skip()] * 3)
         elif action == "open":
-            yield (*[gr.skip()] * 7, *self.open_source(conv, evt))
+            yield (*[gr.skip()] * 8, *self.open_source(conv, evt))
         else:
-            yield (*[gr.skip()] * 10,)
+            yield (*[gr.skip()] * 11,)
 
     def rate(self, conv: dict[str, Any] | None, saved: Any, evt: gr.EventData) -> tuple[Any, ...]:
         """An answer's Useful / Not useful: one JSON line, with the filters it was made with."""

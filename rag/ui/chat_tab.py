@@ -57,6 +57,7 @@ class AskParts:
     since: Any
     until: Any
     kinds: Any
+    councils: Any
     mode: Any
     filters_box: Any
     conversation: Any
@@ -94,7 +95,9 @@ def ask_tab(settings: Settings) -> AskParts:
                         year = dict(value=ANY_YEAR, allow_custom_value=True, min_width=120)
                         since = gr.Dropdown([ANY_YEAR], label="From year", elem_id="rag-since", **year)
                         until = gr.Dropdown([ANY_YEAR], label="To year", elem_id="rag-until", **year)
-                    kinds = gr.CheckboxGroup([], label="Document kinds (none ticked: all)", elem_id="rag-kinds")
+                    with gr.Row():
+                        kinds = gr.CheckboxGroup([], label="Document kinds (none ticked: all)", elem_id="rag-kinds", scale=2)
+                        councils = gr.Dropdown([], multiselect=True, label="Councils (none chosen: all)", elem_id="rag-councils", scale=1, min_width=160)
                     mode = gr.Radio(
                         ["extractive", "llm"], value=settings.answer.mode, label="Answer mode",
                         info="extractive quotes the documents only; llm writes an answer and checks it against them",
@@ -113,24 +116,25 @@ def ask_tab(settings: Settings) -> AskParts:
                 )
             with gr.Column(scale=2, min_width=300, elem_id="rag-sources-panel"):
                 panel = gr.HTML(sources.EMPTY, elem_id="rag-sources", js_on_load=SOURCES_JS)
-    return AskParts(since, until, kinds, mode, filters_box, conversation, question, ask, examples, panel, conv, saved)
+    return AskParts(since, until, kinds, councils, mode, filters_box, conversation, question, ask, examples, panel, conv, saved)
 
 
 def wire_chat(chat: Chat, a: AskParts, side: SideParts, tabs: Any, picker: Any, viewer: Any, concurrency: int) -> None:
     private: dict[str, Any] = dict(api_visibility="private")
     asking: dict[str, Any] = dict(concurrency_limit=concurrency, concurrency_id="ask", **private)
     views = [a.conversation, a.sources, a.conv, a.saved, side.listing]
-    ask_inputs = [a.question, a.since, a.until, a.kinds, a.mode, a.conv, a.saved]
+    ask_inputs = [a.question, a.since, a.until, a.kinds, a.councils, a.mode, a.conv, a.saved]
     a.question.submit(chat.submit, ask_inputs, [*views, a.question], **asking)
     a.ask.click(chat.submit, ask_inputs, [*views, a.question], **asking)
     a.examples.load_input_event.then(chat.submit, ask_inputs, [*views, a.question], **asking)
     acted = a.conversation.click(
-        chat.act, [a.conv, a.saved, a.kinds, a.mode], [*views, a.since, a.until, viewer, tabs, picker], **asking
+        chat.act, [a.conv, a.saved, a.kinds, a.mode], [*views, a.since, a.until, a.councils, viewer, tabs, picker], **asking
     )
     acted.then(None, js=SCROLL_TO_QUOTE_JS)
     opened = a.sources.click(chat.open_source, [a.conv], [viewer, tabs, picker], **private)
     opened.then(None, js=SCROLL_TO_QUOTE_JS)
     side.new.click(chat.new, [a.saved], [a.conversation, a.sources, side.listing, a.conv, a.question], **private)
     side.listing.click(chat.pick, [a.conv, a.saved], views, **private)
-    for box in (a.since, a.until, a.kinds):
-        box.change(lambda s, u, k: gr.Accordion(label=filters.safe_label(s, u, k)), [a.since, a.until, a.kinds], [a.filters_box], **private)
+    boxes = [a.since, a.until, a.kinds, a.councils]
+    for box in boxes:
+        box.change(lambda *values: gr.Accordion(label=filters.safe_label(*values)), boxes, [a.filters_box], **private)

@@ -45,7 +45,7 @@ def scope_html(answer: Answer, turn: int) -> str:
     line = f'<p class="rag-scope">{render.inline_html(render.scope_text(scope))}</p>'
     if not scope.warning:
         return line
-    what = " and ".join(WIDEN_LABELS.get(c, c) for c in scope.clashes) or "no filters"
+    what = " and ".join(dict.fromkeys(WIDEN_LABELS.get(c, c) for c in scope.clashes)) or "no filters"
     return line + (
         f'<p class="rag-warning" role="alert">&#9888; {render.inline_html(scope.warning)} '
         f'<button type="button" class="rag-widen" data-turn="{turn}">Ask again with {what}</button></p>'

@@ -18,12 +18,13 @@ import gradio as gr
 import rag
 from rag.errors import RagError
 from rag.records import format_date
+from rag.scope import council_names
 from rag.settings import Settings
 from rag.ui import render
 from rag.ui.filters import ANY_YEAR, year_or_none  # noqa: F401  (re-exported for older imports)
 from rag.ui.startup import Startup
 
-CHOICE_OUTPUTS = 5  # document picker, from year, to year, kinds, library's document choice
+CHOICE_OUTPUTS = 6  # document picker, from year, to year, kinds, councils, library's document choice
 
 
 class Handlers:
@@ -45,22 +46,23 @@ class Handlers:
     def library_rows(self) -> list[list[object]]:
         return render.library_rows(self.documents())
 
-    def choices(self) -> tuple[list[tuple[str, str]], list[str], list[str]]:
-        """(document choices, years, kinds) from what is indexed now."""
+    def choices(self) -> tuple[list[tuple[str, str]], list[str], list[str], list[str]]:
+        """(document choices, years, kinds, councils) from what is indexed now."""
         docs = self.documents()
         picker = [(f"{d.title} ({d.kind}, {format_date(d.date) or 'undated'})", d.doc_id) for d in docs]
         years = sorted({str(d.year) for d in docs if d.year})
         kinds = sorted({d.kind for d in docs})
-        return picker, [ANY_YEAR, *years], kinds
+        return picker, [ANY_YEAR, *years], kinds, sorted(set(council_names(docs).values()))
 
     def choice_updates(self) -> tuple[Any, ...]:
         """New choices for the CHOICE_OUTPUTS components, values kept where still valid."""
-        picker, years, kinds = self.choices()
+        picker, years, kinds, councils = self.choices()
         return (
             gr.Dropdown(choices=picker),
             gr.Dropdown(choices=years),
             gr.Dropdown(choices=years),
             gr.CheckboxGroup(choices=kinds),
+            gr.Dropdown(choices=councils),
             gr.Dropdown(choices=picker, value=None),
         )
 

@@ -61,7 +61,7 @@ def create_app(settings: Settings) -> gr.Blocks:
             lib, lib_parts = library_tab(settings, h)
             briefs_tab(settings)
         wire_chat(chat, ask, side, tabs, picker, viewer, settings.app.concurrency)
-        choices = [picker, ask.since, ask.until, ask.kinds, lib_parts.chosen]
+        choices = [picker, ask.since, ask.until, ask.kinds, ask.councils, lib_parts.chosen]
         wire_library(lib, lib_parts, choices, status)
         timer = gr.Timer(1.0)
         settled = [status, lib_parts.library, *choices, timer]
@@ -89,12 +89,13 @@ def scripting_api(h: Handlers, settings: Settings) -> None:
         until: int | None = None,
         kinds: list[str] | None = None,
         mode: str | None = None,
+        authorities: list[str] | None = None,
     ) -> dict:
         """Answer a question: text with [n] markers, citations, timeline, scope, and the Markdown."""
         if not h.startup.wait(600):
             raise gr.Error("the app is still starting (building the index); try again in a minute")
         try:
-            answer = rag.ask(question, settings, since=since, until=until, kinds=kinds or (), mode=mode)
+            answer = rag.ask(question, settings, since=since, until=until, kinds=kinds or (), authorities=authorities or (), mode=mode)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         return answer.to_dict() | {"markdown": answer_markdown(answer)}
