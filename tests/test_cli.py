@@ -74,3 +74,17 @@ def test_ask_batch_reads_stdin_and_writes_json_lines(env):
 def test_bad_arguments_get_one_clear_line(env):
     out = rag("ask", "caseloads", "--since", "2030", "--until", "2010", env=env)
     assert out.returncode == 2 and out.stderr.strip().startswith("error: The 'from' year (2030) is after the 'to' year (2010)") and "Traceback" not in out.stderr
+
+
+def test_remove_takes_a_document_out_and_docs_ids_agree(env, tmp_path):
+    note = tmp_path / "visit-note.md"
+    note.write_text("# Visit note\n\nThe heron team answered every call within two minutes.\n", encoding="utf-8")
+    assert rag("ingest", "--quiet", str(note), env=env).returncode == 0
+    ids = rag("docs", "--ids", env=env).stdout.splitlines()
+    [doc_id] = [line.split("\t")[0] for line in ids if line.endswith("\tVisit note")]
+    out = rag("remove", str(note), env=env)  # by its file, as well as by id
+    assert out.returncode == 0 and out.stdout.startswith(f"removed   {doc_id} (") and "its file stays" in out.stdout
+    assert doc_id not in rag("docs", "--ids", env=env).stdout
+    assert "heron" not in rag("ask", "heron team calls", "--passages", "--json", env=env).stdout.lower()
+    again = rag("remove", doc_id, env=env)
+    assert again.returncode == 1 and "missing" in again.stderr and "not in the index" in again.stderr
