@@ -21,7 +21,7 @@ from rag.records import format_date
 from rag.scope import council_names
 from rag.settings import Settings
 from rag.ui import render
-from rag.ui.filters import ANY_YEAR, year_or_none  # noqa: F401  (re-exported for older imports)
+from rag.ui.filters import ANY_YEAR
 from rag.ui.startup import Startup
 
 CHOICE_OUTPUTS = 6  # document picker, from year, to year, kinds, councils, library's document choice

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from rag.cite import MARKER
 from rag.records import Answer, AnswerSentence, Citation, Scope, TimelineEntry, format_date
