@@ -382,7 +382,7 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
         lexicon=parts.lexical,
     )
     result.timings["retrieve"] = t1 - t0
-    result.scope = scope_of(query, filters, parts.store.documents())
+    result.scope = scope_of(query, filters, library(settings))
     return query, passages, result
 
 

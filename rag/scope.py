@@ -4,34 +4,34 @@ warning when the question's own years, or the council it names, clash with the f
 Staff must see the scope of every answer: a year filter left on from an earlier question
 would otherwise silently answer "in 2010" from 2023 letters.
 
-    >>> scope = scope_of(query, Filters(2023, 2024, ("letter",)), documents)  # doctest: +SKIP
+    >>> scope = scope_of(query, Filters(2023, 2024, ("letter",)), library)    # doctest: +SKIP
     >>> scope.described, scope.warning                                         # doctest: +SKIP
     ('2 letters, 2023–2024', 'Your question asks about 2010, but the year filter is 2023–2024: ...')
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
+from rag.question import Library
 from rag.records import Scope
 from rag.retrieve import Query
 from rag.store import DocRecord, Filters
 from rag.vocabulary import display_authority
 
 
-def scope_of(query: Query, filters: Filters, documents: Sequence[DocRecord]) -> Scope:
-    """The scope of an answer to ``query``, asked with the user's ``filters`` over ``documents``."""
+def scope_of(query: Query, filters: Filters, library: Library) -> Scope:
+    """The scope of an answer to ``query``, asked with the user's ``filters`` of ``library``."""
+    documents = library.documents
     searched = [d for d in documents if query.filters.admits(d)]
-    found = [c for c in (year_clash(query, filters, documents), council_clash(query, filters, documents)) if c[0]]
-    names = council_names(documents)
+    found = [c for c in (year_clash(query, filters, documents), council_clash(query, filters, library)) if c[0]]
     return Scope(
         since=filters.since,
         until=filters.until,
         kinds=tuple(filters.kinds),
-        authorities=tuple(names.get(k, k) for k in filters.authorities),
+        authorities=tuple(dict.fromkeys(council_name(library, k) for k in filters.authorities)),
         documents=tuple(d.doc_id for d in searched),
         described=describe(searched),
         warning=" ".join(w for w, _ in found),
@@ -39,31 +39,28 @@ def scope_of(query: Query, filters: Filters, documents: Sequence[DocRecord]) -> 
     )
 
 
-def council_names(documents: Sequence[DocRecord]) -> dict[str, str]:
-    """authority key -> the council's name as its documents write it."""
-    return {d.authority_key: display_authority(d.authority) for d in documents if d.authority and d.authority_key}
+def council_name(library: Library, key: str) -> str:
+    """A council as its documents write it ('Barking and Dagenham'), from any of its keys."""
+    found = library.authority(key)
+    return display_authority(found.name) if found else key
 
 
-def councils_named(question: str, documents: Sequence[DocRecord]) -> list[str]:
-    """Keys of the indexed councils the question names ('... in Testshire?')."""
-    text = question.lower()
-    keys = {d.authority_key for d in documents if d.authority_key}
-    return sorted(k for k in keys if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", text))
-
-
-def council_clash(query: Query, filters: Filters, documents: Sequence[DocRecord]) -> tuple[str, tuple[str, ...]]:
-    """A warning when the question names a council the council filter leaves out."""
-    if not filters.authorities:
+def council_clash(query: Query, filters: Filters, library: Library) -> tuple[str, tuple[str, ...]]:
+    """A warning when the question names a council (as ``rag.question`` read it: aliases,
+    typos and possessives allowed) that the council filter leaves out."""
+    if not filters.authorities or query.frame is None:
         return "", ()
-    outside = tuple(k for k in councils_named(query.text, documents) if k not in filters.authorities)
-    left_out = [d for d in documents if d.authority_key in outside and replace(filters, authorities=outside).admits(d)]
+    chosen = set(filters.authorities)
+    outside = [k for k in query.frame.authorities if not set(library.members(k)) & chosen]
+    keys = tuple(m for k in outside for m in library.members(k))
+    left_out = [d for d in library.documents if d.authority_key in keys and replace(filters, authorities=keys).admits(d)]
     if not left_out:
         return "", ()
-    names = council_names(documents)
-    asked = " and ".join(names.get(k, k) for k in outside)
-    chosen = " and ".join(names.get(k, k) for k in filters.authorities)
+    asked = " and ".join(council_name(library, k) for k in outside)
+    held = " and ".join(dict.fromkeys(council_name(library, k) for k in filters.authorities))
     n = len(left_out)
-    warning = f"Your question asks about {asked}, but the council filter is {chosen}: {n} document{'s' if n != 1 else ''} of {asked} {'was' if n == 1 else 'were'} not searched."
+    were = "was" if n == 1 else "were"
+    warning = f"Your question asks about {asked}, but the council filter is {held}: {n} document{'s' if n != 1 else ''} of {asked} {were} not searched."
     return warning, ("authorities",)
 
 

@@ -18,7 +18,8 @@ import gradio as gr
 import rag
 from rag.errors import RagError
 from rag.records import format_date
-from rag.scope import council_names
+from rag.question import Library
+from rag.scope import council_name
 from rag.settings import Settings
 from rag.ui import render
 from rag.ui.filters import ANY_YEAR
@@ -52,7 +53,8 @@ class Handlers:
         picker = [(f"{d.title} ({d.kind}, {format_date(d.date) or 'undated'})", d.doc_id) for d in docs]
         years = sorted({str(d.year) for d in docs if d.year})
         kinds = sorted({d.kind for d in docs})
-        return picker, [ANY_YEAR, *years], kinds, sorted(set(council_names(docs).values()))
+        held = Library.of(docs)
+        return picker, [ANY_YEAR, *years], kinds, sorted({council_name(held, a.key) for a in held.authorities})
 
     def choice_updates(self) -> tuple[Any, ...]:
         """New choices for the CHOICE_OUTPUTS components, values kept where still valid."""
