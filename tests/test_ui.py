@@ -272,6 +272,14 @@ def test_word_export_records_scope_and_settings(tmp_path):
     assert exports.write_downloads(scoped(), tmp_path, "generated now") == (md, docx)  # named by content
 
 
+def test_downloads_folder_keeps_only_the_newest(tmp_path, monkeypatch):
+    monkeypatch.setattr(exports, "KEEP_FILES", 4)
+    for i in range(6):
+        exports.write_downloads(answer(question=f"Q{i}?"), tmp_path)
+    assert len(list(tmp_path.iterdir())) <= 5
+    assert any(p.read_text(encoding="utf-8").startswith("# Q5?") for p in tmp_path.glob("*.md"))
+
+
 def test_history_keeps_answers_as_data_and_restores_them_whole():
     a = timeline_answer()
     a.scope = Scope(since=2014, kinds=("letter",), documents=("a",), described="1 letter, 2014", warning="W", clashes=("years",))

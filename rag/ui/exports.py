@@ -138,13 +138,24 @@ def _split_markers(text: str) -> list[tuple[str, int | None]]:
     return [(t, n) for t, n in out if t or n is not None]
 
 
+KEEP_FILES = 2000  # downloads kept in the folder; the oldest go first
+
+
 def write_downloads(answer: Answer, folder: Path, generated: str = "") -> tuple[Path, Path]:
-    """(.md, .docx) files of the answer in ``folder``, named by their content (written once)."""
+    """(.md, .docx) files of the answer in ``folder``, named by their content (written once).
+    The folder keeps the newest KEEP_FILES files: a long-running app does not fill its disk."""
     markdown = answer_markdown(answer, generated)
     stem = "answer-" + hashlib.sha256(markdown.encode()).hexdigest()[:12]
     md, docx = folder / f"{stem}.md", folder / f"{stem}.docx"
     if not md.exists():
         md.write_text(markdown, encoding="utf-8")
+        _prune(folder)
     if not docx.exists():
         answer_docx(answer, docx, generated)
     return md, docx
+
+
+def _prune(folder: Path) -> None:
+    files = sorted(folder.glob("answer-*"), key=lambda p: p.stat().st_mtime)
+    for old in files[: max(0, len(files) - KEEP_FILES)]:
+        old.unlink(missing_ok=True)

@@ -235,6 +235,6 @@ def wire_library(tab: LibraryTab, p: LibraryParts, choices: Sequence[Any], statu
     p.library.select(tab.chosen_from_table, None, [p.chosen], **private)
     p.remove.click(tab.ask_remove, [p.chosen], [p.confirm_row, p.confirm_text, p.manage_status], **private)
     p.cancel.click(lambda: gr.Row(visible=False), None, [p.confirm_row], **private)
-    p.confirm.click(tab.remove, [p.chosen], [p.manage_status, p.confirm_row, *after], concurrency_id="ingest", **private)
-    p.replace.click(tab.replace, [p.chosen, p.new_version], [p.manage_status, p.new_version, *after],
-                    concurrency_id="ingest", show_progress="minimal", **private)
+    busy: dict[str, Any] = dict(concurrency_id="ingest", show_progress_on=[p.manage_status], **private)
+    p.confirm.click(tab.remove, [p.chosen], [p.manage_status, p.confirm_row, *after], **busy)
+    p.replace.click(tab.replace, [p.chosen, p.new_version], [p.manage_status, p.new_version, *after], **busy)
