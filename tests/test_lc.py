@@ -150,7 +150,7 @@ def test_filters_narrow_what_comes_back(corpus_settings):
     one = RagRetriever(settings=corpus_settings).invoke(question, doc_ids=["ofsted-2023-08-letter"])
     assert one and {d.metadata["doc_id"] for d in one} == {"ofsted-2023-08-letter"}
     assert [d.id for d in RagRetriever(settings=corpus_settings).invoke(question, kinds=["letter"])] == [d.id for d in letters]
-    with pytest.raises(RagError, match="since 2024 is after until 2010"):
+    with pytest.raises(RagError, match=r"The .from. year \(2024\) is after the .to. year \(2010\)"):
         RagRetriever(settings=corpus_settings, since=2024, until=2010).invoke(question)
 
 

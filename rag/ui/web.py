@@ -89,13 +89,12 @@ def scripting_api(h: Handlers, settings: Settings) -> None:
         until: int | None = None,
         kinds: list[str] | None = None,
         mode: str | None = None,
-        authorities: list[str] | None = None,
     ) -> dict:
         """Answer a question: text with [n] markers, citations, timeline, scope, and the Markdown."""
         if not h.startup.wait(600):
             raise gr.Error("the app is still starting (building the index); try again in a minute")
         try:
-            answer = rag.ask(question, settings, since=since, until=until, kinds=kinds or (), authorities=authorities or (), mode=mode)
+            answer = rag.ask(question, settings, since=since, until=until, kinds=kinds or (), mode=mode)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         return answer.to_dict() | {"markdown": answer_markdown(answer)}
