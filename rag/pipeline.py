@@ -344,23 +344,28 @@ def ask_stream(question: str, settings: Settings | None = None, *, k: int | None
     for part in _answerer(query, passages, extractive, settings, mode or settings.answer.mode, stream=True):
         if isinstance(part, Answer):
             part.timings["total"] = time.perf_counter() - t0
-            part.scope = extractive.scope
         yield part
 
 
 def _answerer(query: Query, passages: list[Passage], extractive: Answer, settings: Settings, mode: str, *, stream: bool) -> Iterator[str | Answer]:
     """The one place the answerer is chosen: the extractive answer, or an LLM's answer
-    verified against the same passages with the extractive one as its fallback."""
+    verified against the same passages with the extractive one as its fallback. Either
+    carries the scope of the search it was written from."""
     if mode != "llm":
         yield extractive
         return
     from rag import llm
 
     page_starts = components(settings).store.page_starts
-    if stream:
-        yield from llm.stream_llm_answer(query, passages, settings, fallback=extractive, page_starts=page_starts)
-    else:
-        yield llm.llm_answer(query, passages, settings, fallback=extractive, page_starts=page_starts)
+    parts = (
+        llm.stream_llm_answer(query, passages, settings, fallback=extractive, page_starts=page_starts)
+        if stream
+        else iter([llm.llm_answer(query, passages, settings, fallback=extractive, page_starts=page_starts)])
+    )
+    for part in parts:
+        if isinstance(part, Answer):
+            part.scope = extractive.scope
+        yield part
 
 
 def _answered(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None) -> tuple[Query, list[Passage], Answer]:

@@ -40,7 +40,7 @@ def scope_of(query: Query, filters: Filters, library: Library) -> Scope:
 
 
 def council_name(library: Library, key: str) -> str:
-    """A council as its documents write it ('Barking and Dagenham'), from any of its keys."""
+    """A council as its documents write it ('Upton and Downton'), from any of its keys."""
     found = library.authority(key)
     return display_authority(found.name) if found else key
 
