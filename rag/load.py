@@ -20,8 +20,12 @@ from rag.records import Page
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 PDF_SUFFIXES = {".pdf"}
-MAX_PDF_CHARS = 20_000_000  # extracted text; a real report is well under 1 MB
+MAX_TEXT_CHARS = 5_000_000  # a real report is well under 1 MB of text
+MAX_PDF_DECODED = 64 * 2**20  # bytes decoded from all of a PDF's page content; a report needs a few MB
+MAX_FORM_INVOCATIONS = 1000  # form XObjects drawn per page during text extraction
 SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
+# Streams text extraction never decodes: embedded font programs and the page tree upwards.
+_UNREAD_KEYS = frozenset({"/Parent", "/FontFile", "/FontFile2", "/FontFile3", "/Thumb", "/Metadata"})
 
 
 def sniff(data: bytes, name: str) -> str:
@@ -56,19 +60,28 @@ def read_bytes(path: Path, max_bytes: int = 100 * 2**20) -> bytes:
     return data
 
 
-def read_document(path: Path, max_bytes: int = 100 * 2**20, max_pages: int = 2000, data: bytes | None = None) -> tuple[list[Page], list[str]]:
+def read_document(
+    path: Path,
+    max_bytes: int = 100 * 2**20,
+    max_pages: int = 2000,
+    data: bytes | None = None,
+    *,
+    max_decoded: int = MAX_PDF_DECODED,
+    max_chars: int = MAX_TEXT_CHARS,
+) -> tuple[list[Page], list[str]]:
     """Pages of raw text and any warnings (e.g. 'decoded as Windows-1252').
 
     ``data``: the file's bytes when the caller has read them already (with ``read_bytes``),
-    so what is hashed is exactly what is parsed even if the file changes meanwhile."""
-    return _parse(path, read_bytes(path, max_bytes) if data is None else data, max_pages)
-
-
-def _parse(path: Path, data: bytes, max_pages: int) -> tuple[list[Page], list[str]]:
+    so what is hashed is exactly what is parsed even if the file changes meanwhile.
+    ``max_decoded`` bounds the bytes a PDF's page content may decode to, over the whole file;
+    ``max_chars`` the characters of text the file may hold, whatever its type."""
+    data = read_bytes(path, max_bytes) if data is None else data
     kind = sniff(data, str(path))
     if kind == "pdf":
-        return read_pdf(data, path, max_pages), []
+        return read_pdf(data, path, max_pages, max_decoded=max_decoded, max_chars=max_chars), []
     text, warnings = decode_text(data, path)
+    if len(text) > max_chars:
+        raise DocumentError(path, f"holds {len(text):,} characters of text, over the limit of {max_chars:,}: too large to index")
     return [Page(None, t) for t in text.split("\f")] if "\f" in text else [Page(None, text)], warnings
 
 
@@ -102,38 +115,21 @@ def decode_text(data: bytes, path: Path | str) -> tuple[str, list[str]]:
     return text, warnings
 
 
-def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000) -> list[Page]:
-    """Pages of a PDF via pypdf, 1-based page numbers kept."""
+def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000, *, max_decoded: int = MAX_PDF_DECODED, max_chars: int = MAX_TEXT_CHARS) -> list[Page]:
+    """Pages of a PDF via pypdf, 1-based page numbers kept.
+
+    pypdf caps each stream (75 MB decoded), and keeps every stream it decodes, so a PDF of
+    many pages each just under that cap takes gigabytes. Before any text is extracted, the
+    content of every page is decoded once (one stream at a time, nothing kept) and the file
+    is refused when the total passes ``max_decoded``; the extracted text is bounded by
+    ``max_chars`` over the whole file."""
     import pypdf
     from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except (DependencyError, NotImplementedError) as exc:
-                raise DocumentError(path, f"encrypted PDF with an unsupported cipher: {exc}") from None
-            if not ok:
-                raise DocumentError(
-                    path,
-                    "encrypted PDF: it needs a password",
-                    help="save an unprotected copy and ingest that",
-                )
-        count = len(reader.pages)
-        if count == 0:
-            raise DocumentError(path, "PDF has no pages")
-        if count > max_pages:
-            raise DocumentError(path, f"PDF has {count} pages, over the limit of {max_pages}")
-        pages = []
-        total = 0
-        for i, page in enumerate(reader.pages):
-            text = page.extract_text() or ""
-            total += len(text)
-            if total > MAX_PDF_CHARS:
-                raise DocumentError(path, f"PDF text exceeds {MAX_PDF_CHARS:,} characters by page {i + 1}: too large to index")
-            pages.append(Page(i + 1, text))
+        with pypdf.apply_configuration(**_pypdf_caps(max_decoded)):
+            return _read_pdf(pypdf.PdfReader(io.BytesIO(data)), path, max_pages, max_decoded, max_chars)
     except DocumentError:
         raise
     except LimitReachedError as exc:
@@ -146,6 +142,44 @@ def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000) -> list[Page]
         raise DocumentError(path, "PDF too large to read (memory exhausted)") from None
     except PyPdfError as exc:
         raise DocumentError(path, f"corrupt PDF: {type(exc).__name__}: {exc}") from None
+
+
+def _pypdf_caps(max_decoded: int) -> dict[str, int]:
+    """pypdf's per-stream limits, none above the whole file's budget."""
+    import pypdf
+
+    defaults = pypdf.get_configuration()
+    names = ("zlib_maximum_output_length", "lzw_maximum_output_length", "run_length_maximum_output_length",
+             "brotli_maximum_output_length", "array_based_stream_maximum_output_length")
+    caps = {n: min(getattr(defaults, n), max_decoded) for n in names if hasattr(defaults, n)}
+    caps["xform_maximum_invocations_per_extraction"] = min(defaults.xform_maximum_invocations_per_extraction, MAX_FORM_INVOCATIONS)
+    return caps
+
+
+def _read_pdf(reader, path: Path | str, max_pages: int, max_decoded: int, max_chars: int) -> list[Page]:  # noqa: ANN001
+    from pypdf.errors import DependencyError
+
+    if reader.is_encrypted:
+        try:
+            ok = reader.decrypt("")
+        except (DependencyError, NotImplementedError) as exc:
+            raise DocumentError(path, f"encrypted PDF with an unsupported cipher: {exc}") from None
+        if not ok:
+            raise DocumentError(path, "encrypted PDF: it needs a password", help="save an unprotected copy and ingest that")
+    count = len(reader.pages)
+    if count == 0:
+        raise DocumentError(path, "PDF has no pages")
+    if count > max_pages:
+        raise DocumentError(path, f"PDF has {count} pages, over the limit of {max_pages}")
+    check_decoded_size(reader, path, max_decoded)
+    pages = []
+    total = 0
+    for i, page in enumerate(reader.pages):
+        text = page.extract_text() or ""
+        total += len(text)
+        if total > max_chars:
+            raise DocumentError(path, f"PDF text exceeds {max_chars:,} characters by page {i + 1}: too large to index")
+        pages.append(Page(i + 1, text))
     if sum(len(p.text.strip()) for p in pages) < 20:
         raise DocumentError(
             path,
@@ -153,3 +187,47 @@ def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000) -> list[Page]
             help="OCR it first, e.g. `ocrmypdf in.pdf out.pdf`, then ingest the result",
         )
     return pages
+
+
+def check_decoded_size(reader, path: Path | str, max_decoded: int) -> int:  # noqa: ANN001
+    """Bytes the pages' content decodes to (content streams, forms, fonts' maps), decoding
+    one stream at a time and keeping none; DocumentError once the total passes
+    ``max_decoded``. Images and embedded font programs are skipped: text extraction never
+    decodes them. A stream shared by many pages counts once, as pypdf decodes it once."""
+    from pypdf.errors import LimitReachedError
+    from pypdf.filters import decode_stream_data
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+    seen: set[object] = set()
+    total = 0
+    for number, page in enumerate(reader.pages, start=1):
+        todo = [page.get("/Contents"), page.get("/Resources")]
+        while todo:
+            obj = todo.pop()
+            if isinstance(obj, IndirectObject):
+                key = (obj.idnum, obj.generation)
+                if key in seen:
+                    continue
+                seen.add(key)
+                obj = obj.get_object()
+            if isinstance(obj, DictionaryObject) and obj.get("/Subtype") == "/Image":
+                continue
+            if isinstance(obj, StreamObject):
+                try:
+                    total += len(decode_stream_data(obj))
+                except LimitReachedError:
+                    raise
+                except Exception:  # a filter text extraction would not use either; not ours to judge
+                    pass
+                if total > max_decoded:
+                    raise DocumentError(
+                        path,
+                        f"PDF content decodes to more than {max_decoded / 2**20:g} MB by page {number} of "
+                        f"{len(reader.pages)}: too large to index",
+                        help="a decompression bomb, or a PDF far larger than any report",
+                    )
+            if isinstance(obj, DictionaryObject):
+                todo.extend(v for k, v in obj.items() if k not in _UNREAD_KEYS)
+            elif isinstance(obj, ArrayObject):
+                todo.extend(obj)
+    return total

@@ -186,7 +186,10 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     twin = next((d for d in catalog.values() if d.file_hash == file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
     if twin is not None:
         return FileResult(str(path), "duplicate", doc_id, message=f"same content as {twin.path} (indexed once, as '{twin.doc_id}')")
-    pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data)
+    pages, warnings = read_document(
+        path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data,
+        max_decoded=int(settings.max_pdf_decoded_mb * 2**20), max_chars=settings.max_text_chars,
+    )
     report.warnings.extend(warnings)
     t1 = time.perf_counter()
     text, page_starts = clean_stage.clean_pages(pages)

@@ -178,6 +178,20 @@ class Settings(BaseSettings):
         100.0, gt=0, le=4096, description="Largest file ingest will read."
     )
     max_pdf_pages: int = Field(2000, ge=1, description="Most pages read from one PDF.")
+    max_pdf_decoded_mb: float = Field(
+        64.0,
+        gt=0,
+        le=4096,
+        description="Most megabytes one PDF's page content may decode to, over all its pages "
+        "together (a report needs a few): a PDF of many pages, each just under pypdf's own "
+        "per-stream cap, is refused before it takes gigabytes.",
+    )
+    max_text_chars: int = Field(
+        5_000_000,
+        ge=1000,
+        description="Most characters of text one file may hold (a long report holds under "
+        "1 million); a larger file is refused before it is cleaned or chunked.",
+    )
     embed: EmbedSettings = EmbedSettings()
     chunk: ChunkSettings = ChunkSettings()
     retrieve: RetrieveSettings = RetrieveSettings()
