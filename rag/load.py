@@ -22,6 +22,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 PDF_SUFFIXES = {".pdf"}
 MAX_TEXT_CHARS = 5_000_000  # a real report is well under 1 MB of text
 MAX_PDF_DECODED = 64 * 2**20  # bytes decoded from all of a PDF's page content; a report needs a few MB
+MAX_CHARS_PER_BYTE = 20.0  # text files hold 1 per byte; a PDF's text is compressed a few times
 MAX_FORM_INVOCATIONS = 1000  # form XObjects drawn per page during text extraction
 SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
 # Streams text extraction never decodes: embedded font programs and the page tree upwards.
@@ -68,17 +69,20 @@ def read_document(
     *,
     max_decoded: int = MAX_PDF_DECODED,
     max_chars: int = MAX_TEXT_CHARS,
+    max_chars_per_byte: float = MAX_CHARS_PER_BYTE,
 ) -> tuple[list[Page], list[str]]:
     """Pages of raw text and any warnings (e.g. 'decoded as Windows-1252').
 
     ``data``: the file's bytes when the caller has read them already (with ``read_bytes``),
     so what is hashed is exactly what is parsed even if the file changes meanwhile.
     ``max_decoded`` bounds the bytes a PDF's page content may decode to, over the whole file;
-    ``max_chars`` the characters of text the file may hold, whatever its type."""
+    ``max_chars`` the characters of text the file may hold, whatever its type, and
+    ``max_chars_per_byte`` those per byte of the file (a PDF's text is compressed a few
+    times at most; a small PDF drawing the same line thousands of times holds hundreds)."""
     data = read_bytes(path, max_bytes) if data is None else data
     kind = sniff(data, str(path))
     if kind == "pdf":
-        return read_pdf(data, path, max_pages, max_decoded=max_decoded, max_chars=max_chars), []
+        return read_pdf(data, path, max_pages, max_decoded=max_decoded, max_chars=max_chars, max_chars_per_byte=max_chars_per_byte), []
     text, warnings = decode_text(data, path)
     if len(text) > max_chars:
         raise DocumentError(path, f"holds {len(text):,} characters of text, over the limit of {max_chars:,}: too large to index")
@@ -115,21 +119,31 @@ def decode_text(data: bytes, path: Path | str) -> tuple[str, list[str]]:
     return text, warnings
 
 
-def read_pdf(data: bytes, path: Path | str, max_pages: int = 2000, *, max_decoded: int = MAX_PDF_DECODED, max_chars: int = MAX_TEXT_CHARS) -> list[Page]:
+def read_pdf(
+    data: bytes,
+    path: Path | str,
+    max_pages: int = 2000,
+    *,
+    max_decoded: int = MAX_PDF_DECODED,
+    max_chars: int = MAX_TEXT_CHARS,
+    max_chars_per_byte: float = MAX_CHARS_PER_BYTE,
+) -> list[Page]:
     """Pages of a PDF via pypdf, 1-based page numbers kept.
 
     pypdf caps each stream (75 MB decoded), and keeps every stream it decodes, so a PDF of
     many pages each just under that cap takes gigabytes. Before any text is extracted, the
     content of every page is decoded once (one stream at a time, nothing kept) and the file
-    is refused when the total passes ``max_decoded``; the extracted text is bounded by
-    ``max_chars`` over the whole file."""
+    is refused when the total passes ``max_decoded``. The extracted text is bounded over the
+    whole file by ``max_chars`` and by ``max_chars_per_byte`` times the file's size, checked
+    page by page so that extraction stops as soon as either is passed."""
     import pypdf
     from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         with pypdf.apply_configuration(**_pypdf_caps(max_decoded)):
-            return _read_pdf(pypdf.PdfReader(io.BytesIO(data)), path, max_pages, max_decoded, max_chars)
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            return _read_pdf(reader, path, max_pages, max_decoded, _TextBudget(max_chars, max_chars_per_byte, len(data)))
     except DocumentError:
         raise
     except LimitReachedError as exc:
@@ -156,7 +170,26 @@ def _pypdf_caps(max_decoded: int) -> dict[str, int]:
     return caps
 
 
-def _read_pdf(reader, path: Path | str, max_pages: int, max_decoded: int, max_chars: int) -> list[Page]:  # noqa: ANN001
+class _TextBudget:
+    """The characters a file may hold: a ceiling, and a share of its size."""
+
+    def __init__(self, max_chars: int, per_byte: float, file_bytes: int) -> None:
+        self.per_byte, self.file_bytes = per_byte, file_bytes
+        self.limit = min(max_chars, int(per_byte * file_bytes))
+        self.by_size = self.limit < max_chars
+
+    def refuse(self, path: Path | str, where: str) -> DocumentError:
+        if self.by_size:
+            return DocumentError(
+                path,
+                f"PDF text exceeds {self.limit:,} characters {where}: over {self.per_byte:g} per byte of a "
+                f"{self.file_bytes / 1024:.1f} kB file, so text repeated to inflate it",
+                help="real documents hold under 5 characters per byte; RAG_MAX_CHARS_PER_BYTE sets the limit",
+            )
+        return DocumentError(path, f"PDF text exceeds {self.limit:,} characters {where}: too large to index")
+
+
+def _read_pdf(reader, path: Path | str, max_pages: int, max_decoded: int, budget: _TextBudget) -> list[Page]:  # noqa: ANN001
     from pypdf.errors import DependencyError
 
     if reader.is_encrypted:
@@ -177,8 +210,8 @@ def _read_pdf(reader, path: Path | str, max_pages: int, max_decoded: int, max_ch
     for i, page in enumerate(reader.pages):
         text = page.extract_text() or ""
         total += len(text)
-        if total > max_chars:
-            raise DocumentError(path, f"PDF text exceeds {max_chars:,} characters by page {i + 1}: too large to index")
+        if total > budget.limit:
+            raise budget.refuse(path, f"by page {i + 1}")
         pages.append(Page(i + 1, text))
     if sum(len(p.text.strip()) for p in pages) < 20:
         raise DocumentError(

@@ -21,6 +21,7 @@ from rag import answer as answer_stage
 from rag import chunk as chunk_stage
 from rag import clean as clean_stage
 from rag import facts as facts_stage
+from rag import limits
 from rag.embed import Embedder, pack
 from rag.errors import DocumentError, IndexStoreError, QuestionError, RagError
 from rag.lexical import LexicalIndex
@@ -189,7 +190,9 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     pages, warnings = read_document(
         path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data,
         max_decoded=int(settings.max_pdf_decoded_mb * 2**20), max_chars=settings.max_text_chars,
+        max_chars_per_byte=settings.max_chars_per_byte,
     )
+    limits.check_repetition("".join(p.text for p in pages), path, max_repetition=settings.max_repetition)
     report.warnings.extend(warnings)
     t1 = time.perf_counter()
     text, page_starts = clean_stage.clean_pages(pages)
@@ -201,6 +204,7 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     cleaned = CleanDoc(doc, text, tuple(page_starts))
     t2 = time.perf_counter()
     chunks = chunk_stage.chunk(cleaned, settings.chunk.max_tokens, parts.embedder.count_tokens)
+    limits.check_passages(len(chunks), path, settings.max_passages)
     t3 = time.perf_counter()
     vectors, sentence_vectors = parts.embedder.encode_with_spans(
         [c.embed_text for c in chunks],

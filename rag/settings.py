@@ -192,6 +192,27 @@ class Settings(BaseSettings):
         description="Most characters of text one file may hold (a long report holds under "
         "1 million); a larger file is refused before it is cleaned or chunked.",
     )
+    max_chars_per_byte: float = Field(
+        20.0,
+        gt=0,
+        le=10_000,
+        description="Most characters of text per byte of the file (text files hold 1, PDFs "
+        "a few): a small PDF that draws the same text thousands of times is refused.",
+    )
+    max_repetition: float = Field(
+        12.0,
+        gt=1,
+        le=10_000,
+        description="Refuse a document whose text compresses more than this many times "
+        "(zlib): reports compress 2-4 times, text repeated to fill a file hundreds of times.",
+    )
+    max_passages: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="Most passages one document may make (a long report makes a few "
+        "hundred); a document over it is refused before anything is embedded.",
+    )
     embed: EmbedSettings = EmbedSettings()
     chunk: ChunkSettings = ChunkSettings()
     retrieve: RetrieveSettings = RetrieveSettings()

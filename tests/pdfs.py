@@ -62,18 +62,31 @@ def make_page_bomb_pdf(path: Path, pages: int, mb_per_page: float) -> Path:
     """A small PDF whose every page's content stream decodes to ``mb_per_page`` MB (one line
     of text, then spaces): each stream under pypdf's per-stream cap, the file far over any
     sane total. Written by hand so nothing here ever holds the decoded pages."""
+    filler = b" " * int(mb_per_page * 2**20)
+    return _raw_pdf(path, [b"BT /F1 12 Tf 72 712 Td (Page %d of the bomb) Tj ET\n" % i + filler for i in range(pages)])
+
+
+def make_repeated_text_pdf(path: Path, line: str, times: int, pages: int = 20) -> Path:
+    """A few-kB PDF whose pages draw ``line`` ``times`` times in all: megabytes of text."""
+    each = -(-times // pages)
+    text = line.replace("\\", "").replace("(", "").replace(")", "").encode("latin-1")
+    draw = b"BT /F1 9 Tf 20 800 Td 11 TL " + (b"(" + text + b") ' ") * each + b"ET\n"
+    return _raw_pdf(path, [draw] * pages)
+
+
+def _raw_pdf(path: Path, contents: list[bytes]) -> Path:
+    """A PDF with one Helvetica page per content stream (Flate-compressed), written by hand."""
     import zlib
 
-    filler = b" " * int(mb_per_page * 2**20)
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
-    for i in range(pages):
-        packed = zlib.compress(b"BT /F1 12 Tf 72 712 Td (Page %d of the bomb) Tj ET\n" % i + filler, 9)
+    for content in contents:
+        packed = zlib.compress(content, 9)
         kids.append(b"%d 0 R" % (len(objects) + 1))
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
                        b"/Contents %d 0 R >>" % (len(objects) + 2))
         objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(packed) + packed + b"\nendstream")
-    objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % pages
+    objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % len(contents)
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
