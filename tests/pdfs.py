@@ -62,8 +62,16 @@ def make_page_bomb_pdf(path: Path, pages: int, mb_per_page: float) -> Path:
     """A small PDF whose every page's content stream decodes to ``mb_per_page`` MB (one line
     of text, then spaces): each stream under pypdf's per-stream cap, the file far over any
     sane total. Written by hand so nothing here ever holds the decoded pages."""
-    filler = b" " * int(mb_per_page * 2**20)
-    return _raw_pdf(path, [b"BT /F1 12 Tf 72 712 Td (Page %d of the bomb) Tj ET\n" % i + filler for i in range(pages)])
+    import zlib
+
+    block = b" " * 2**20
+    packed = []
+    for i in range(pages):  # compressed a megabyte at a time: the test never holds a page
+        z = zlib.compressobj(9)
+        parts = [z.compress(b"BT /F1 12 Tf 72 712 Td (Page %d of the bomb) Tj ET\n" % i)]
+        parts += [z.compress(block) for _ in range(int(mb_per_page))]
+        packed.append(b"".join(parts) + z.compress(b" " * int((mb_per_page % 1) * 2**20)) + z.flush())
+    return _raw_pdf(path, packed, compressed=True)
 
 
 def make_repeated_text_pdf(path: Path, line: str, times: int, pages: int = 20) -> Path:
@@ -74,14 +82,14 @@ def make_repeated_text_pdf(path: Path, line: str, times: int, pages: int = 20) -
     return _raw_pdf(path, [draw] * pages)
 
 
-def _raw_pdf(path: Path, contents: list[bytes]) -> Path:
+def _raw_pdf(path: Path, contents: list[bytes], compressed: bool = False) -> Path:
     """A PDF with one Helvetica page per content stream (Flate-compressed), written by hand."""
     import zlib
 
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
     for content in contents:
-        packed = zlib.compress(content, 9)
+        packed = content if compressed else zlib.compress(content, 9)
         kids.append(b"%d 0 R" % (len(objects) + 1))
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
                        b"/Contents %d 0 R >>" % (len(objects) + 2))
