@@ -127,6 +127,8 @@ def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None 
     store = parts.store
     if rebuild:
         store.reset()
+    else:
+        store.sweep(settings.sweep_after_s)
     targets = [Path(p) for p in paths] if paths else [settings.corpus_dir]
     report = IngestReport()
     files, folders = _files(targets)

@@ -213,6 +213,14 @@ class Settings(BaseSettings):
         description="Most passages one document may make (a long report makes a few "
         "hundred); a document over it is refused before anything is embedded.",
     )
+    sweep_after_s: float = Field(
+        600.0,
+        ge=0,
+        le=7 * 86400,
+        description="Chunks no catalog record names (left by an ingest killed mid-write; never "
+        "shown) are deleted by the next ingest or app start once they are this many seconds "
+        "old: a younger one may belong to an ingest still running in another process.",
+    )
     embed: EmbedSettings = EmbedSettings()
     chunk: ChunkSettings = ChunkSettings()
     retrieve: RetrieveSettings = RetrieveSettings()
