@@ -130,6 +130,12 @@ class AnswerSettings(_Section):
         description="In a timeline, a document whose sentences score under this share of the best one "
         "anywhere in the window is said not to address the question.",
     )
+    uploads: Literal["after_curated", "accepted_only"] = Field(
+        "after_curated",
+        description="How uploads a user made take part in answers. after_curated: quoted only "
+        "when the curated documents (the corpus and accepted uploads) do not answer; "
+        "accepted_only: kept out of answers until an administrator accepts them (`rag accept`).",
+    )
 
 
 class LlmSettings(_Section):

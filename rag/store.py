@@ -60,6 +60,8 @@ class DocRecord:
     file_hash: str = ""
     framework: str = ""
     facts: str = ""  # ReportFacts.to_json()
+    uploaded: str = ""  # ISO date a user uploaded it; "" for the curated corpus (rag.provenance)
+    accepted: str = ""  # when an administrator accepted the upload for answers
 
     @property
     def year(self) -> int:
@@ -296,7 +298,7 @@ class ChromaStore:
         self._docs_cache = None
 
     # -- writing -------------------------------------------------------------------------
-    def replace_document(self, clean: CleanDoc, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], pages: int, file_hash: str = "") -> None:
+    def replace_document(self, clean: CleanDoc, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], pages: int, file_hash: str = "", *, uploaded: str = "", accepted: str = "") -> None:
         """Make the index hold exactly ``chunks`` for this document, atomically.
 
         The new chunks are written first; they are not visible until the catalog record
@@ -339,6 +341,8 @@ class ChromaStore:
             "provenance": json.dumps(doc.provenance, sort_keys=True),
             "page_starts": json.dumps(list(clean.page_starts)),
             "file_hash": file_hash,
+            "uploaded": uploaded,
+            "accepted": accepted,
         }
         stamp_id, stamp = self._stamp_record()
         self._call(
@@ -352,6 +356,14 @@ class ChromaStore:
         stale = [i for i in self._chunk_ids(doc.doc_id) if i not in keep]
         if stale:
             self._call("delete", "chunks", "delete", ids=stale)
+
+    def set_accepted(self, doc_id: str, accepted: str) -> None:
+        """Record that an administrator accepted an uploaded document for answers."""
+        got = self._call("read", "catalog", "get", ids=[doc_id], include=["metadatas"])
+        if not got["metadatas"]:
+            raise IndexStoreError(f"'{doc_id}' is not in the index", help="`rag docs` lists the documents")
+        self._call("write", "catalog", "update", ids=[doc_id], metadatas=[got["metadatas"][0] | {"accepted": accepted}])
+        self._stamp()
 
     def delete_document(self, doc_id: str) -> int:
         """Remove a document: its catalog record first (the commit), then its chunks."""
@@ -457,10 +469,13 @@ class ChromaStore:
     def chunks_at(self, places: Sequence[tuple[str, int]]) -> list[Chunk]:
         """The chunks holding each (document id, character offset), in that order."""
         out: list[Chunk] = []
+        live = self.live()
         for doc_id, offset in places:
             where = {"$and": [{"doc_id": doc_id}, {"start": {"$lte": offset}}, {"end": {"$gt": offset}}]}
-            got = self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"], limit=1)
-            out.extend(_chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"]) if m is not None and t is not None)
+            got = self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"])
+            found = [_chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+                     if m is not None and t is not None and live.admits(cid, doc_id)]
+            out.extend(found[:1])  # a write killed mid-way may have left another version's chunk here
         return out
 
     def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
@@ -618,4 +633,6 @@ def _doc_record(m: dict[str, Any]) -> DocRecord:
         file_hash=m.get("file_hash", ""),
         framework=m.get("framework", ""),
         facts=m.get("facts", ""),
+        uploaded=m.get("uploaded", ""),
+        accepted=m.get("accepted", ""),
     )

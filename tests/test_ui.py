@@ -206,7 +206,7 @@ def test_library_rows():
     class Doc:
         title, kind, date, pages, chunks, indexed_at = "T", "letter", "2010-07-28", 0, 9, "2025-01-02T03:04:05"
 
-    assert render.library_rows([Doc()]) == [["T", "letter", "28 July 2010", "–", 9, "2025-01-02 03:04:05"]]
+    assert render.library_rows([Doc()]) == [["T", "letter", "28 July 2010", "–", 9, "2025-01-02 03:04:05", "corpus"]]
 
 
 # -- feedback ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from rag.cite import MARKER
-from rag.records import Answer, AnswerSentence, Citation, TimelineEntry, format_date
+from rag.records import Answer, AnswerSentence, Citation, TimelineEntry, format_date, upload_note
 
 HIGHLIGHT_ID = "rag-here"
 UNSUPPORTED_NOTE = "not supported by the cited passages: check before relying on it"
@@ -99,7 +99,7 @@ def chat_html(answer: Answer) -> str:
         for entry in answer.timeline:
             parts.append(
                 f'<div class="rag-tl-block"><div class="rag-tl-date">{inline_html(_when(entry.date, entry.kind))}</div>'
-                f'<div class="rag-tl-title">{inline_html(entry.title)}</div>'
+                f'<div class="rag-tl-title">{inline_html(", ".join([entry.title, *origin_bits(entry.uploaded)]))}</div>'
             )
             if entry.sentences:
                 parts.append(_paragraph(entry.sentences))
@@ -142,8 +142,13 @@ def status_html(message: str, *, busy: bool = False, failed: bool = False) -> st
 
 def citation_meta(c: Citation) -> str:
     """'report · 30 June 2014 · page 3 · paragraph 53 · section ...' as escaped HTML."""
-    bits = [c.kind, format_date(c.date) or "undated", *c.place(quote="\u2018")]
+    bits = [c.kind, format_date(c.date) or "undated", *c.place(quote="\u2018"), *origin_bits(c.uploaded)]
     return " · ".join(text_html(b) for b in bits)
+
+
+def origin_bits(uploaded: str) -> list[str]:
+    """['uploaded by a user on 3 March 2025'] for an upload, [] for the curated corpus."""
+    return [upload_note(uploaded)] if uploaded else []
 
 
 def locate(quote: str, passage: str) -> tuple[int, int] | None:
@@ -241,7 +246,7 @@ def answer_markdown(answer: Answer, generated: str = "") -> str:
         lines += [answer.text, ""]
     elif answer.timeline is not None:
         for e in answer.timeline:
-            lines += [f"## {format_date(e.date) or 'Undated'} ({e.kind}): {e.title}", ""]
+            lines += [f"## {format_date(e.date) or 'Undated'} ({e.kind}): {', '.join([e.title, *origin_bits(e.uploaded)])}", ""]
             lines += [_md_sentences(e.sentences) if e.sentences else silent(e), ""]
         if answer.summary:
             lines += [answer.summary, ""]
@@ -260,7 +265,16 @@ def answer_markdown(answer: Answer, generated: str = "") -> str:
 
 # -- library -----------------------------------------------------------------------------
 
-LIBRARY_HEADERS = ["Title", "Kind", "Date", "Pages", "Passages", "Indexed at"]
+LIBRARY_HEADERS = ["Title", "Kind", "Date", "Pages", "Passages", "Indexed at", "Source"]
+
+
+def library_source(doc: object) -> str:
+    """The library's Source column: 'corpus', or an upload's date and whether it is accepted."""
+    uploaded = getattr(doc, "uploaded", "")
+    if not uploaded:
+        return "corpus"
+    state = "accepted for answers" if getattr(doc, "accepted", "") else "waiting for acceptance"
+    return f"{upload_note(uploaded)} ({state})"
 
 
 def library_rows(docs: Iterable[object]) -> list[list[object]]:
@@ -275,5 +289,6 @@ def library_rows(docs: Iterable[object]) -> list[list[object]]:
             str(pages) if pages else "–",
             getattr(d, "chunks", 0),
             str(getattr(d, "indexed_at", "")).replace("T", " "),
+            library_source(d),
         ])
     return rows

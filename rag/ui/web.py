@@ -273,9 +273,10 @@ def create_app(settings: Settings) -> gr.Blocks:
             return answer.to_dict() | {"markdown": render.answer_markdown(answer)}
 
         def documents() -> list[dict]:
-            """The indexed documents: doc_id, title, kind, date, pages, chunks, indexed_at."""
+            """The indexed documents: doc_id, title, kind, date, pages, chunks, indexed_at, and
+            for uploads the date uploaded and when accepted for answers ("" otherwise)."""
             return [
-                {k: getattr(d, k) for k in ("doc_id", "title", "kind", "date", "pages", "chunks", "indexed_at")}
+                {k: getattr(d, k) for k in ("doc_id", "title", "kind", "date", "pages", "chunks", "indexed_at", "uploaded", "accepted")}
                 for d in h.documents()
             ]
 
