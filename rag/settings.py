@@ -163,6 +163,20 @@ class AppSettings(_Section):
         Path("feedback.jsonl"), description="Where thumbs up/down are appended."
     )
     concurrency: int = Field(4, ge=1, le=64, description="Questions answered at once.")
+    temp_dir: Path | None = Field(
+        None,
+        description="Where Gradio keeps files while they upload (emptied at start-up; an "
+        "upload's file is deleted once processed). Default: <index_dir>/app-temp, one per worker.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins besides the app's own address allowed to send it requests that "
+        "change anything (e.g. ['https://rag.example.org'] behind a proxy that rewrites Host); "
+        "every other cross-origin POST is refused.",
+    )
+    login_failures_per_minute: int = Field(
+        5, ge=1, le=1000, description="Failed logins one address may make in a minute; then 429 until it has passed."
+    )
 
 
 class Settings(BaseSettings):

@@ -20,7 +20,7 @@ import gradio as gr  # noqa: E402
 import rag  # noqa: E402
 from rag.errors import RagError, SettingsError  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.ui import render  # noqa: E402
+from rag.ui import guard, render  # noqa: E402
 from rag.ui.briefs import briefs_tab  # noqa: E402
 from rag.ui.handlers import ANY_YEAR, UPLOAD_HEADERS, Handlers, new_state  # noqa: E402
 
@@ -306,6 +306,7 @@ def serve(
             help="set both RAG_APP__USERNAME and RAG_APP__PASSWORD, or neither",
         )
     demo.rag_handlers.startup.start()
+    guarded = guard.launch_kwargs(demo, settings)  # the temp folder, remote files, the middleware
     _, url, _ = demo.launch(
         server_name=app.host,
         server_port=port or app.port,
@@ -319,7 +320,7 @@ def serve(
         pwa=False,
         mcp_server=False,
         enable_monitoring=False,
-        app_kwargs={"openapi_url": None},  # FastAPI's schema route would answer without the login
+        app_kwargs={"openapi_url": None, **guarded},  # FastAPI's schema route would answer without the login
         show_error=True,
         prevent_thread_lock=not block,
         quiet=quiet,
