@@ -168,8 +168,8 @@ class AppSettings(_Section):
         description="Where Gradio keeps files while they upload (emptied at start-up; an "
         "upload's file is deleted once processed). Default: <index_dir>/app-temp, one per worker.",
     )
-    allowed_origins: list[str] = Field(
-        default_factory=list,
+    allowed_origins: tuple[str, ...] = Field(
+        (),
         description="Origins besides the app's own address allowed to send it requests that "
         "change anything (e.g. ['https://rag.example.org'] behind a proxy that rewrites Host); "
         "every other cross-origin POST is refused.",

@@ -339,6 +339,7 @@ def test_startup_builds_an_empty_index_with_progress_then_warms(monkeypatch, tmp
     monkeypatch.setattr(rag.pipeline, "ingest", fake_ingest)
     monkeypatch.setattr(rag.pipeline, "components", lambda settings: Parts)
     monkeypatch.setattr(rag.pipeline, "search", lambda *a, **k: [])
+    monkeypatch.setattr(rag.pipeline, "recover", lambda settings: 0)
     startup.start()
     assert startup.wait(10)
     assert seen[:2] == ["Building the index (first start): 0 of 3 files done…", "Building the index (first start): 1 of 3 files done…"]

@@ -70,7 +70,7 @@ class Startup:
 
         try:
             with self.ingest_lock:
-                components(self.settings).store.sweep(self.settings.sweep_after_s)
+                rag.pipeline.recover(self.settings)
                 sweep_pending(self.settings)
             docs = rag.documents(self.settings)
             corpus = self.settings.corpus_dir
