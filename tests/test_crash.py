@@ -12,12 +12,14 @@ from pathlib import Path
 import pytest
 
 from rag.chunk import chunk
-from rag.clean import clean
+from rag.clean import clean_pages
 from rag.embed import Embedder
+from rag.facts import read_facts
 from rag.errors import IndexStoreError
 from rag.load import read_document
 from rag.metadata import describe, load_manifest
 from rag.pipeline import components, search
+from rag.records import CleanDoc
 from rag.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -25,16 +27,18 @@ ROOT = Path(__file__).resolve().parent.parent
 FILES = ["2010-07-28-ofsted-letter-contact-referral-assessment.txt", "2023-08-02-ofsted-letter-second-monitoring-visit.txt", "2024-12-04-ofsted-letter-fifth-monitoring-visit.txt", "manifest.toml"]
 
 
+def chunk_ids_of(path: Path, entry: dict, settings, count) -> tuple[str, set[str]]:
+    """(document id, chunk ids) of a file as a clean ingest makes them, stage by stage."""
+    pages, _ = read_document(path)
+    text, starts = clean_pages(pages)
+    doc = describe(path.resolve(), path.read_bytes(), entry, read_facts(text, starts), text)
+    return doc.doc_id, {c.chunk_id for c in chunk(CleanDoc(doc, text, tuple(starts)), settings.chunk.max_tokens, count)}
+
+
 def expected_chunk_ids(corpus: Path, settings) -> set[str]:
     count = Embedder(settings.embed).count_tokens
     manifest = load_manifest(corpus)
-    ids = set()
-    for name in FILES[:-1]:
-        path = corpus / name
-        pages, _ = read_document(path)
-        doc = describe(path.resolve(), path.read_bytes(), "", manifest[name])
-        ids |= {c.chunk_id for c in chunk(clean(doc, pages), settings.chunk.max_tokens, count)}
-    return ids
+    return set().union(*(chunk_ids_of(corpus / name, manifest[name], settings, count)[1] for name in FILES[:-1]))
 
 
 def test_sigkill_during_ingest_then_reingest_converges(tmp_path):
@@ -91,13 +95,7 @@ GONE = "2010-07-28-ofsted-letter-contact-referral-assessment.txt"  # removed: it
 def chunks_by_doc(corpus: Path, names: list[str], settings) -> dict[str, set[str]]:
     count = Embedder(settings.embed).count_tokens
     manifest = load_manifest(corpus)
-    out = {}
-    for name in names:
-        path = corpus / name
-        pages, _ = read_document(path)
-        doc = describe(path.resolve(), path.read_bytes(), "", manifest[name])
-        out[doc.doc_id] = {c.chunk_id for c in chunk(clean(doc, pages), settings.chunk.max_tokens, count)}
-    return out
+    return dict(chunk_ids_of(corpus / name, manifest[name], settings, count) for name in names)
 
 
 def visible(settings) -> tuple[dict[str, set[str]], dict[str, int], list[str]]:
