@@ -19,6 +19,7 @@ _EXPORTS = {
     "ask": "rag.pipeline",
     "documents": "rag.pipeline",
     "remove": "rag.pipeline",
+    "accept": "rag.pipeline",
     "Settings": "rag.settings",
     "load_settings": "rag.settings",
     "RagError": "rag.errors",
@@ -26,7 +27,7 @@ _EXPORTS = {
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports lazily
     from rag.errors import RagError  # noqa: F401
-    from rag.pipeline import ask, documents, ingest, remove, search  # noqa: F401
+    from rag.pipeline import accept, ask, documents, ingest, remove, search  # noqa: F401
     from rag.settings import Settings, load_settings  # noqa: F401
 
 

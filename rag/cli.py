@@ -3,6 +3,7 @@
     rag ingest [PATH...] [--rebuild]
     rag docs [--ids]
     rag remove DOC_ID|PATH [...]
+    rag accept DOC_ID... (an administrator accepts uploaded documents for answers)
     rag ask QUESTION [--json] [-k N] [--since Y] [--until Y] [--kind K] [--mode M] [--passages]
     rag ask -            (one question per line on stdin, one JSON object per line out)
     rag eval [...]       (the evaluation suite: see eval/README.md)
@@ -27,14 +28,18 @@ def _parser() -> argparse.ArgumentParser:
 
     ing = sub.add_parser("ingest", help="index files or folders (default: the corpus folder)")
     ing.add_argument("paths", nargs="*", help="files or folders; default RAG_CORPUS_DIR (corpus/)")
-    ing.add_argument("--rebuild", action="store_true", help="drop the index and build it again")
+    ing.add_argument("--rebuild", action="store_true", help="drop the index and build it again (the uploads folder included)")
     ing.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    docs = sub.add_parser("docs", help="list the indexed documents")
+    docs = sub.add_parser("docs", help="list the indexed documents, and where each came from")
     docs.add_argument("--ids", action="store_true", help="one line per document: its id, a tab, its title")
 
     rm = sub.add_parser("remove", help="take documents out of the index (their chunks and BM25 entries)")
     rm.add_argument("documents", nargs="+", help="document ids (as `rag docs --ids` shows) or the files they came from")
+
+    acc = sub.add_parser("accept", help="accept uploaded documents for answers (see RAG_ANSWER__UPLOADS)")
+    acc.add_argument("doc_ids", nargs="*", metavar="DOC_ID", help="documents to accept, as `rag docs` lists them")
+    acc.add_argument("--all", action="store_true", help="every upload waiting for acceptance")
 
     ask = sub.add_parser("ask", help="answer a question ('-' reads one per line from stdin)")
     ask.add_argument("question")
@@ -66,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _docs(args.ids)
         if args.command == "remove":
             return _remove(args.documents)
+        if args.command == "accept":
+            return _accept(args)
         if args.command == "ask":
             return _ask_stdin(args) if args.question == "-" else _ask(args)
     except RagError as exc:
@@ -132,9 +139,30 @@ def _docs(ids: bool = False) -> int:
     if ids:
         print("\n".join(f"{d.doc_id}\t{d.title}" for d in docs))
         return EXIT_OK
-    print(f"{'date':<10}  {'kind':<8} {'pages':>5} {'chunks':>6}  {'indexed at':<19}  title")
+    print(f"{'date':<10}  {'kind':<8} {'pages':>5} {'chunks':>6}  {'indexed at':<19}  {'source':<28}  {'id':<30}  title")
     for d in docs:
-        print(f"{d.date or '?':<10}  {d.kind:<8} {d.pages or '-':>5} {d.chunks:>6}  {d.indexed_at:<19}  {d.title}")
+        print(f"{d.date or '?':<10}  {d.kind:<8} {d.pages or '-':>5} {d.chunks:>6}  {d.indexed_at:<19}  {source_text(d):<28}  {d.doc_id:<30}  {d.title}")
+    return EXIT_OK
+
+
+def source_text(doc) -> str:  # noqa: ANN001 - rag.store.DocRecord
+    """'corpus', or 'upload of 2025-03-03, waiting' / '..., accepted' for `rag docs`."""
+    if not doc.uploaded:
+        return "corpus"
+    return f"upload of {doc.uploaded}, {'accepted' if doc.accepted else 'waiting'}"
+
+
+def _accept(args: argparse.Namespace) -> int:
+    import rag
+
+    ids = list(args.doc_ids)
+    if args.all:
+        ids += [d.doc_id for d in rag.documents() if d.uploaded and not d.accepted and d.doc_id not in ids]
+    if not ids:
+        print("Nothing to accept: name the documents (`rag docs` lists them), or --all.")
+        return EXIT_OK if args.all else EXIT_USAGE
+    for d in rag.accept(ids):
+        print(f"accepted  {d.doc_id}  ({d.title}, uploaded {d.uploaded}, accepted {d.accepted})")
     return EXIT_OK
 
 

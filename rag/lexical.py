@@ -68,6 +68,12 @@ class _Snapshot:
         return cached
 
 
+def _inflection(word: str, other: str) -> bool:
+    """'serve' and 'serves', 'review' and 'reviewed': the same word, not a typo of it."""
+    short, long = sorted((word, other), key=len)
+    return long.startswith(short) and long[len(short):] in {"s", "es", "d", "ed"}
+
+
 def _within(a: str, b: str, limit: int) -> bool:
     """Edit distance (with transpositions) of a and b is at most ``limit``."""
     if abs(len(a) - len(b)) > limit:
@@ -289,7 +295,7 @@ class LexicalIndex:
             best, best_n = None, 0
             for length in range(len(low) - limit, len(low) + limit + 1):
                 for cand in buckets.get((low[0], length), ()):
-                    if snap.words[cand] > best_n and _within(low, cand, limit):
+                    if snap.words[cand] > best_n and _within(low, cand, limit) and not _inflection(low, cand):
                         best, best_n = cand, snap.words[cand]
             if best is None:
                 return word

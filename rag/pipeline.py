@@ -21,6 +21,8 @@ from rag import answer as answer_stage
 from rag import chunk as chunk_stage
 from rag import clean as clean_stage
 from rag import facts as facts_stage
+from rag import limits
+from rag import provenance
 from rag.embed import Embedder, pack
 from rag.errors import DocumentError, IndexStoreError, QuestionError, RagError
 from rag.lexical import LexicalIndex
@@ -125,14 +127,20 @@ def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None 
     ``stages(path, stage, done)`` hears each file move through STAGES, and how far each is.
 
     A file that fails is reported and skipped; its previously indexed version stays.
-    Files removed from an ingested folder are removed from the index.
+    Files removed from an ingested folder are removed from the index. ``rebuild`` starts
+    the index afresh and always indexes the uploads folder again with the given paths, so a
+    rebuild never loses what users uploaded.
     """
     settings = settings or load_settings()
     parts = components(settings)
     store = parts.store
     if rebuild:
         store.reset()
+    else:
+        store.sweep(settings.sweep_after_s)
     targets = [Path(p) for p in paths] if paths else [settings.corpus_dir]
+    if rebuild and settings.uploads_dir.is_dir() and not any(_within(settings.uploads_dir.resolve(), t.resolve()) for t in targets):
+        targets.append(settings.uploads_dir)
     report = IngestReport()
     files, folders = _files(targets)
     catalog = {d.doc_id: d for d in store.documents()}
@@ -195,26 +203,38 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     twin = next((d for d in catalog.values() if d.file_hash == file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
     if twin is not None:
         return FileResult(str(path), "duplicate", doc_id, message=f"same content as {twin.path} (indexed once, as '{twin.doc_id}')")
-    pages, warnings = read_document(path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data, on_page=lambda i, n: say("reading", i / n))
+    pages, warnings = read_document(
+        path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data,
+        max_decoded=int(settings.max_pdf_decoded_mb * 2**20), max_chars=settings.max_text_chars,
+        max_chars_per_byte=settings.max_chars_per_byte, on_page=lambda i, n: say("reading", i / n),
+    )
     say("cleaning", 0.0)
+    limits.check_repetition("".join(p.text for p in pages), path, max_repetition=settings.max_repetition)
     report.warnings.extend(warnings)
     t1 = time.perf_counter()
     text, page_starts = clean_stage.clean_pages(pages)
     if len(text.strip()) < 20:
         raise DocumentError(path, "no usable text after cleaning (only letterhead or markup?)")
     doc = describe(path.resolve(), data, entry, facts_stage.read_facts(text, page_starts), text)
+    origin = provenance.origin_of(path, file_hash, settings)
+    if origin.uploaded and not title:
+        title = provenance.upload_title(path)  # its stored name, without the content hash
     if title and doc.provenance.get("title") == "file name":
         doc = replace(doc, title=title, provenance={**doc.provenance, "title": "given with the file (upload name)"})
     cleaned = CleanDoc(doc, text, tuple(page_starts))
     t2 = time.perf_counter()
     say("chunking", 0.0)
     chunks = chunk_stage.chunk(cleaned, settings.chunk.max_tokens, parts.embedder.count_tokens)
+    limits.check_passages(len(chunks), path, settings.max_passages)
     t3 = time.perf_counter()
     vectors, sentence_vectors = _embed(parts.embedder, chunks, lambda done: say("embedding", done))
     chunks = [replace(c, sentence_vectors=pack(sv)) for c, sv in zip(chunks, sentence_vectors)]
     t4 = time.perf_counter()
     say("writing", 0.0)
-    parts.store.replace_document(cleaned, chunks, vectors, pages=sum(1 for p in pages if p.number is not None) or 0, file_hash=file_hash)
+    parts.store.replace_document(
+        cleaned, chunks, vectors, pages=sum(1 for p in pages if p.number is not None) or 0, file_hash=file_hash,
+        uploaded=origin.uploaded, accepted=origin.accepted,
+    )
     catalog[doc_id] = _record_of(cleaned, len(chunks), file_hash)
     t5 = time.perf_counter()
     for key, value in zip(("read", "clean", "chunk", "embed", "write"), (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
@@ -268,26 +288,30 @@ def make_filters(since: int | None = None, until: int | None = None, kinds: Sequ
     return Filters(since, until, tuple(kinds or ()), tuple(doc_ids or ()), tuple(authority_key(a) for a in authorities or () if authority_key(a)))
 
 
-def library(settings: Settings) -> Library:
-    """The library's documents and councils, rebuilt only when the catalog changes."""
+def library(settings: Settings, *, trusted_only: bool = False) -> Library:
+    """The library's documents and councils, rebuilt only when the catalog changes;
+    ``trusted_only``: without the uploads waiting for acceptance (``rag.provenance``)."""
     store = components(settings).store
     version, documents = store.catalog()
-    cached = _LIBRARIES.get(id(store))
+    key = (id(store), trusted_only)
+    cached = _LIBRARIES.get(key)
     if cached is None or cached[0] != version or not version:
-        cached = (version, Library.of(documents))
-        _LIBRARIES[id(store)] = cached
+        kept = [d for d in documents if provenance.trusted(d)] if trusted_only else documents
+        cached = (version, Library.of(kept))
+        _LIBRARIES[key] = cached
     return cached[1]
 
 
-_LIBRARIES: dict[int, tuple[str, Library]] = {}
+_LIBRARIES: dict[tuple[int, bool], tuple[str, Library]] = {}
 
 
-def prepare(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None) -> Query:
-    """The question read against the library, with every filter that narrows it."""
+def prepare(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None, held: Library | None = None) -> Query:
+    """The question read against the library (default: all of it), with every filter that
+    narrows it; ``previous``: the answer just before in the same conversation."""
     if k is not None and not (isinstance(k, int) and 1 <= k <= 100):
         raise QuestionError("k", f"The number of passages must be between 1 and 100; {k!r} is not.")
     text = _clean_question(question, settings)
-    held = library(settings)
+    held = held or library(settings)
     if not held.documents:
         raise IndexStoreError(
             f"the index at {settings.chroma_url or settings.index_dir} is empty",
@@ -301,19 +325,27 @@ def prepare(question: str, settings: Settings, k: int | None, filters: Filters, 
 
 def search(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), previous: Answer | None = None) -> list[Passage]:
     """Passages answering ``question``, best first (timelines: by document, oldest first).
-    ``previous``: the answer just before in the same conversation (a follow-up's context)."""
+    ``previous``: the answer just before in the same conversation (a follow-up's context).
+    With ``answer.uploads = "accepted_only"``, uploads waiting for acceptance are left out."""
     settings = settings or load_settings()
-    query = prepare(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
+    filters = make_filters(since, until, kinds, doc_ids, authorities)
+    held = library(settings)
+    if settings.answer.uploads == "accepted_only":
+        curated = provenance.curated_only(filters, held.documents)
+        if curated is not None:
+            filters, held = _must_have_documents(curated), library(settings, trusted_only=True)
+    query = prepare(question, settings, k, filters, previous, held)
     parts = components(settings)
     vector = parts.embedder.encode_query(query.ranking_text) if settings.retrieve.mode != "bm25" else None
-    return _retrieve(query, settings, parts, vector)
+    return _retrieve(query, settings, parts, vector, held)
 
 
-def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[float] | None) -> list[Passage]:
+def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[float] | None, scope: Library | None = None) -> list[Passage]:
     """Retrieve; for a question the report facts answer (a grade, the lead inspector), the
-    passages holding those facts' lines come first: they are its evidence."""
+    passages holding those facts' lines (in ``scope``, default the library) come first:
+    they are its evidence."""
     passages = parts.retriever.run(query, vector)
-    lines = fact_lines(query, library(settings).documents)
+    lines = fact_lines(query, (scope or library(settings)).documents)
     if not lines:
         return passages
     held = {p.chunk.chunk_id for p in passages}
@@ -329,10 +361,10 @@ def ask(question: str, settings: Settings | None = None, *, k: int | None = None
     ``previous``: the answer just before in the same conversation (a follow-up's context)."""
     settings = settings or load_settings()
     t0 = time.perf_counter()
-    query, passages, extractive = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
+    query, passages, extractive = _curated_first(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
     *_, result = _answerer(query, passages, extractive, settings, mode or settings.answer.mode, stream=False)
     result.timings["total"] = time.perf_counter() - t0
-    return result
+    return provenance.mark(result, library(settings).documents)
 
 
 def ask_stream(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), mode: str | None = None, previous: Answer | None = None) -> Iterator[str | Answer]:
@@ -340,10 +372,11 @@ def ask_stream(question: str, settings: Settings | None = None, *, k: int | None
     verified Answer (always last); in extractive mode yields only the Answer."""
     settings = settings or load_settings()
     t0 = time.perf_counter()
-    query, passages, extractive = _answered(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
+    query, passages, extractive = _curated_first(question, settings, k, make_filters(since, until, kinds, doc_ids, authorities), previous)
     for part in _answerer(query, passages, extractive, settings, mode or settings.answer.mode, stream=True):
         if isinstance(part, Answer):
             part.timings["total"] = time.perf_counter() - t0
+            provenance.mark(part, library(settings).documents)
         yield part
 
 
@@ -368,13 +401,55 @@ def _answerer(query: Query, passages: list[Passage], extractive: Answer, setting
         yield part
 
 
-def _answered(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None) -> tuple[Query, list[Passage], Answer]:
-    """One pass down the stages: read the question, retrieve, compose the extractive answer."""
+def _curated_first(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None) -> tuple[Query, list[Passage], Answer]:
+    """The pass to answer from. While uploads wait for acceptance, the question is read and
+    answered over the corpus and accepted uploads alone, and over everything only when
+    those do not answer (the extractive answer abstains) or when its time points at uploads
+    alone ("the 2031 letter", "the latest visit"); with ``answer.uploads = "accepted_only"``
+    never. With nothing waiting this is the one pass it always was (``rag.provenance``)."""
+    held = library(settings)
+    curated = provenance.curated_only(filters, held.documents)
+    if curated is None:
+        return _answered(question, settings, k, filters, previous)
+    trusted = library(settings, trusted_only=True)
+    if settings.answer.uploads == "accepted_only":
+        return _answered(question, settings, k, _must_have_documents(curated), previous, trusted)
+    if curated.doc_ids and not _only_uploads_cover(question, settings, k, filters, curated, held, trusted, previous):
+        first = _answered(question, settings, k, curated, previous, trusted)
+        if not first[2].abstained:
+            return first
+    return _answered(question, settings, k, filters, previous, held)
+
+
+def _only_uploads_cover(question: str, settings: Settings, k: int | None, filters: Filters, curated: Filters, held: Library, trusted: Library, previous: Answer | None) -> bool:
+    """Does the question's time (its years, or 'latest') point at uploads alone? Reading
+    the question is cheap: no search is run."""
+    everything = prepare(question, settings, k, filters, previous, held)
+    narrowed = prepare(question, settings, k, curated, previous, trusted)
+    if narrowed.years_unmatched and not everything.years_unmatched:
+        return True
+    named = set(everything.filters.doc_ids) - set(filters.doc_ids)  # chosen by the plan ('latest')
+    return bool(named) and not named <= {d.doc_id for d in trusted.documents}
+
+
+def _must_have_documents(curated: Filters) -> Filters:
+    if not curated.doc_ids:
+        raise IndexStoreError(
+            "no accepted document to answer from: the documents asked about are uploads waiting for acceptance",
+            help="an administrator accepts uploads with `rag accept DOC_ID` (`rag docs` lists them)",
+        )
+    return curated
+
+
+def _answered(question: str, settings: Settings, k: int | None, filters: Filters, previous: Answer | None = None, held: Library | None = None) -> tuple[Query, list[Passage], Answer]:
+    """One pass down the stages: read the question, retrieve, compose the extractive answer;
+    ``held``: the documents the pass reads against (default: the whole library)."""
+    held = held or library(settings)
     t0 = time.perf_counter()
-    query = prepare(question, settings, k, filters, previous)
+    query = prepare(question, settings, k, filters, previous, held)
     parts = components(settings)
     vector = parts.embedder.encode_query(query.ranking_text)
-    passages = _retrieve(query, settings, parts, vector)
+    passages = _retrieve(query, settings, parts, vector, held)
     t1 = time.perf_counter()
     result = answer_stage.answer(
         query,
@@ -382,7 +457,7 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
         settings,
         page_starts=parts.store.page_starts,
         query_vector=vector,
-        documents=library(settings).documents,
+        documents=held.documents,
         document_text=parts.store.document_text,
         lexicon=parts.lexical,
     )
@@ -443,3 +518,17 @@ def remove(doc_ids: Iterable[str], settings: Settings | None = None) -> list[Rem
 def documents(settings: Settings | None = None) -> list[DocRecord]:
     settings = settings or load_settings()
     return components(settings).store.documents()
+
+
+def recover(settings: Settings | None = None) -> int:
+    """Delete what ingests killed mid-write left behind (chunks no document owns, once
+    ``sweep_after_s`` old); every ingest does this first, the app at start-up. Returns how
+    many chunks went."""
+    settings = settings or load_settings()
+    return components(settings).store.sweep(settings.sweep_after_s)
+
+
+def accept(doc_ids: Sequence[str], settings: Settings | None = None) -> list[DocRecord]:
+    """Accept uploaded documents for answers (``rag accept``); see ``rag.provenance``."""
+    settings = settings or load_settings()
+    return provenance.accept(list(doc_ids), settings, components(settings).store)

@@ -212,6 +212,7 @@ class Citation:
     end: int
     chunk_id: str
     passage_text: str
+    uploaded: str = ""  # ISO date a user uploaded the document; "" for the curated corpus
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -229,8 +230,10 @@ class Citation:
         return parts
 
     def reference(self) -> str:
-        """'Ofsted letter ... (letter, 28 July 2010), page 2, paragraph 53, section X'."""
-        return ", ".join([f"{self.title} ({self.kind}, {format_date(self.date)})", *self.place()])
+        """'Ofsted letter ... (letter, 28 July 2010), page 2, paragraph 53, section X'; an
+        upload's ends ', uploaded by a user on 3 March 2025'."""
+        origin = [upload_note(self.uploaded)] if self.uploaded else []
+        return ", ".join([f"{self.title} ({self.kind}, {format_date(self.date)})", *self.place(), *origin])
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,7 @@ class TimelineEntry:
     kind: str
     date: str
     sentences: tuple[AnswerSentence, ...]  # empty: the document does not address this
+    uploaded: str = ""  # ISO date a user uploaded the document; "" for the curated corpus
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,11 @@ def page_at(starts: Sequence[tuple[int, int | None]], offset: int) -> int | None
             break
         page = number
     return page
+
+
+def upload_note(uploaded: str) -> str:
+    """What readers are told of a document a user uploaded, wherever it is shown."""
+    return f"uploaded by a user on {format_date(uploaded) or 'an unknown date'}"
 
 
 def format_date(value: dt.date | str | None) -> str:

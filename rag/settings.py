@@ -130,6 +130,12 @@ class AnswerSettings(_Section):
         description="In a timeline, a document whose sentences score under this share of the best one "
         "anywhere in the window is said not to address the question.",
     )
+    uploads: Literal["after_curated", "accepted_only"] = Field(
+        "after_curated",
+        description="How uploads a user made take part in answers. after_curated: quoted only "
+        "when the curated documents (the corpus and accepted uploads) do not answer; "
+        "accepted_only: kept out of answers until an administrator accepts them (`rag accept`).",
+    )
 
 
 class LlmSettings(_Section):
@@ -157,6 +163,20 @@ class AppSettings(_Section):
         Path("feedback.jsonl"), description="Where thumbs up/down are appended."
     )
     concurrency: int = Field(4, ge=1, le=64, description="Questions answered at once.")
+    temp_dir: Path | None = Field(
+        None,
+        description="Where Gradio keeps files while they upload (emptied at start-up; an "
+        "upload's file is deleted once processed). Default: <index_dir>/app-temp, one per worker.",
+    )
+    allowed_origins: tuple[str, ...] = Field(
+        (),
+        description="Origins besides the app's own address allowed to send it requests that "
+        "change anything (e.g. ['https://rag.example.org'] behind a proxy that rewrites Host); "
+        "every other cross-origin POST is refused.",
+    )
+    login_failures_per_minute: int = Field(
+        5, ge=1, le=1000, description="Failed logins one address may make in a minute; then 429 until it has passed."
+    )
 
 
 class Settings(BaseSettings):
@@ -178,6 +198,49 @@ class Settings(BaseSettings):
         100.0, gt=0, le=4096, description="Largest file ingest will read."
     )
     max_pdf_pages: int = Field(2000, ge=1, description="Most pages read from one PDF.")
+    max_pdf_decoded_mb: float = Field(
+        64.0,
+        gt=0,
+        le=4096,
+        description="Most megabytes one PDF's page content may decode to, over all its pages "
+        "together (a report needs a few): a PDF of many pages, each just under pypdf's own "
+        "per-stream cap, is refused before it takes gigabytes.",
+    )
+    max_text_chars: int = Field(
+        5_000_000,
+        ge=1000,
+        description="Most characters of text one file may hold (a long report holds under "
+        "1 million); a larger file is refused before it is cleaned or chunked.",
+    )
+    max_chars_per_byte: float = Field(
+        20.0,
+        gt=0,
+        le=10_000,
+        description="Most characters of text per byte of the file (text files hold 1, PDFs "
+        "a few): a small PDF that draws the same text thousands of times is refused.",
+    )
+    max_repetition: float = Field(
+        12.0,
+        gt=1,
+        le=10_000,
+        description="Refuse a document whose text compresses more than this many times "
+        "(zlib): reports compress 2-4 times, text repeated to fill a file hundreds of times.",
+    )
+    max_passages: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="Most passages one document may make (a long report makes a few "
+        "hundred); a document over it is refused before anything is embedded.",
+    )
+    sweep_after_s: float = Field(
+        600.0,
+        ge=0,
+        le=7 * 86400,
+        description="Chunks no catalog record names (left by an ingest killed mid-write; never "
+        "shown) are deleted by the next ingest or app start once they are this many seconds "
+        "old: a younger one may belong to an ingest still running in another process.",
+    )
     embed: EmbedSettings = EmbedSettings()
     chunk: ChunkSettings = ChunkSettings()
     retrieve: RetrieveSettings = RetrieveSettings()

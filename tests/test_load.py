@@ -1,8 +1,12 @@
+from pathlib import Path
+
 import pytest
 
 from pdfs import encrypt_pdf, make_pdf, make_scanned_pdf
 from rag.errors import DocumentError
 from rag.load import read_document
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_text_file_reads_as_one_page_without_number(tmp_path):
@@ -135,6 +139,59 @@ def test_a_decompression_bomb_is_refused_in_bounded_time_and_memory(tmp_path):
         read_document(bomb)
     assert time.monotonic() - t0 < 30
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 400 * 1024  # KiB: under 400 MB more
+
+
+def test_many_pages_each_under_the_stream_cap_are_refused_in_bounded_memory(tmp_path):
+    """40 pages of 20 MB each (every stream under pypdf's 75 MB cap): pypdf keeps each page
+    it decodes, so reading it took ~800 MB and minutes; the whole file's budget refuses it
+    before any text is extracted. Read in a subprocess so its peak memory is its own (VmHWM:
+    the high-water mark of the new program, not of the test process it was forked from)."""
+    import subprocess
+    import sys
+
+    from pdfs import make_page_bomb_pdf
+
+    bomb = make_page_bomb_pdf(tmp_path / "pages-bomb.pdf", pages=40, mb_per_page=20)
+    assert bomb.stat().st_size < 2_000_000
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from rag.errors import DocumentError\n"
+        "from rag.load import read_document\n"
+        "try:\n"
+        "    read_document(Path(sys.argv[1]))\n"
+        "    print('read')\n"
+        "except DocumentError as exc:\n"
+        "    print(exc)\n"
+        "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(bomb)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    message, peak_kib = done.stdout.strip().splitlines()
+    assert message.startswith(f"{bomb}: PDF content decodes to more than 64 MB by page ") and "of 40" in message
+    assert int(peak_kib) < 400 * 1024, f"peak {int(peak_kib) // 1024} MB"
+
+
+def test_a_budget_counts_every_page_and_shared_streams_once(tmp_path):
+    import pypdf
+
+    from pdfs import make_page_bomb_pdf
+    from rag.load import check_decoded_size
+
+    small = make_page_bomb_pdf(tmp_path / "small.pdf", pages=5, mb_per_page=1)
+    reader = pypdf.PdfReader(small)
+    assert 5 * 2**20 <= check_decoded_size(reader, small, 64 * 2**20) < 5 * 2**20 + 10_000
+    with pytest.raises(DocumentError, match=r"small.pdf: PDF content decodes to more than 3 MB by page 3 of 5"):
+        check_decoded_size(reader, small, 3 * 2**20)
+    pages, _ = read_document(small, max_decoded=64 * 2**20)
+    assert [p.number for p in pages] == [1, 2, 3, 4, 5] and "Page 4 of the bomb" in pages[4].text
+
+
+def test_text_over_the_character_limit_is_refused(tmp_path):
+    p = tmp_path / "huge.txt"
+    p.write_text("Caseloads are manageable. " * 1000, encoding="utf-8")
+    with pytest.raises(DocumentError, match="huge.txt: holds 26,000 characters of text, over the limit of 10,000"):
+        read_document(p, max_chars=10_000)
 
 
 def test_very_long_lines_are_read(tmp_path):

@@ -310,7 +310,7 @@ def test_library_rows():
     class Doc:
         title, kind, date, pages, chunks, indexed_at = "T", "letter", "2010-07-28", 0, 9, "2025-01-02T03:04:05"
 
-    assert render.library_rows([Doc()]) == [["T", "letter", "28 July 2010", "–", 9, "2025-01-02 03:04:05"]]
+    assert render.library_rows([Doc()]) == [["T", "letter", "28 July 2010", "–", 9, "2025-01-02 03:04:05", "corpus"]]
 
 
 # -- feedback ----------------------------------------------------------------------------
@@ -458,6 +458,7 @@ def test_startup_builds_an_empty_index_with_progress_then_warms(monkeypatch, tmp
     monkeypatch.setattr(rag.pipeline, "ingest", fake_ingest)
     monkeypatch.setattr(rag.pipeline, "components", lambda settings: Parts)
     monkeypatch.setattr(rag.pipeline, "search", lambda *a, **k: [])
+    monkeypatch.setattr(rag.pipeline, "recover", lambda settings: 0)
     startup.start()
     assert startup.wait(10)
     assert seen[:2] == ["Building the index (first start): 0 of 3 files done…", "Building the index (first start): 1 of 3 files done…"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from rag.export import md_text, new_document, page_footer
 from rag.records import Answer, AnswerSentence, Citation, format_date
-from rag.ui.render import UNSUPPORTED_NOTE, scope_text, silent
+from rag.ui.render import UNSUPPORTED_NOTE, origin_bits, scope_text, silent
 
 
 def _sentences(sentences: Sequence[AnswerSentence], escape: Any = str) -> str:
@@ -40,7 +40,7 @@ def _blocks(answer: Answer, escape: Any = str) -> list[tuple[str, str]]:
         return [("", escape(answer.text))]
     if answer.timeline is not None:
         blocks = [
-            (_heading(e.date, e.kind, e.title), _sentences(e.sentences, escape) if e.sentences else escape(silent(e)))
+            (_heading(e.date, e.kind, ", ".join([e.title, *origin_bits(e.uploaded)])), _sentences(e.sentences, escape) if e.sentences else escape(silent(e)))
             for e in answer.timeline
         ]
         return blocks + ([("", escape(answer.summary))] if answer.summary else [])

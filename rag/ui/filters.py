@@ -4,8 +4,8 @@
     (None, 2014)
     >>> label(2023, None, ["letter"])
     'Filters: years 2023 onwards; kinds: letter'
-    >>> label(None, None, [], ["Herefordshire"])
-    'Filters: council: Herefordshire'
+    >>> label(None, None, [], ["Barset"])
+    'Filters: council: Barset'
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 
 from rag.cite import MARKER
-from rag.records import Answer, AnswerSentence, Citation, Scope, TimelineEntry, format_date
+from rag.records import Answer, AnswerSentence, Citation, Scope, TimelineEntry, format_date, upload_note
 from rag.scope import years
 
 HIGHLIGHT_ID = "rag-here"
@@ -102,7 +102,7 @@ def chat_html(answer: Answer) -> str:
         for entry in answer.timeline:
             parts.append(
                 f'<div class="rag-tl-block"><div class="rag-tl-date">{inline_html(_when(entry.date, entry.kind))}</div>'
-                f'<div class="rag-tl-title">{inline_html(entry.title)}</div>'
+                f'<div class="rag-tl-title">{inline_html(", ".join([entry.title, *origin_bits(entry.uploaded)]))}</div>'
             )
             if entry.sentences:
                 parts.append(_paragraph(entry.sentences))
@@ -153,8 +153,13 @@ def status_html(message: str, *, busy: bool = False, failed: bool = False) -> st
 
 def citation_meta(c: Citation) -> str:
     """'report · 30 June 2014 · page 3 · paragraph 53 · section ...' as escaped HTML."""
-    bits = [c.kind, format_date(c.date) or "undated", *c.place(quote="\u2018")]
+    bits = [c.kind, format_date(c.date) or "undated", *c.place(quote="\u2018"), *origin_bits(c.uploaded)]
     return " · ".join(text_html(b) for b in bits)
+
+
+def origin_bits(uploaded: str) -> list[str]:
+    """['uploaded by a user on 3 March 2025'] for an upload, [] for the curated corpus."""
+    return [upload_note(uploaded)] if uploaded else []
 
 
 def locate(quote: str, passage: str) -> tuple[int, int] | None:
@@ -221,7 +226,16 @@ def cited_span(text: str, start: int, end: int, quote: str) -> tuple[tuple[int, 
 
 # -- library -----------------------------------------------------------------------------
 
-LIBRARY_HEADERS = ["Title", "Kind", "Date", "Pages", "Passages", "Indexed at"]
+LIBRARY_HEADERS = ["Title", "Kind", "Date", "Pages", "Passages", "Indexed at", "Source"]
+
+
+def library_source(doc: object) -> str:
+    """The library's Source column: 'corpus', or an upload's date and whether it is accepted."""
+    uploaded = getattr(doc, "uploaded", "")
+    if not uploaded:
+        return "corpus"
+    state = "accepted for answers" if getattr(doc, "accepted", "") else "waiting for acceptance"
+    return f"{upload_note(uploaded)} ({state})"
 
 
 def library_rows(docs: Iterable[object]) -> list[list[object]]:
@@ -236,5 +250,6 @@ def library_rows(docs: Iterable[object]) -> list[list[object]]:
             str(pages) if pages else "–",
             getattr(d, "chunks", 0),
             str(getattr(d, "indexed_at", "")).replace("T", " "),
+            library_source(d),
         ])
     return rows

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.records import Answer, Citation, format_date
-from rag.ui.render import attr, inline_html, locate, text_html
+from rag.ui.render import attr, inline_html, locate, origin_bits, text_html
 
 EMPTY = (
     '<div class="rag-sources rag-empty">Sources for the answer appear here: each quoted sentence, '
@@ -55,6 +55,7 @@ def meta(card: Card) -> str:
     if pages:
         bits.append(f"page {pages[0]}" if len(pages) == 1 else f"pages {pages[0]}\u2013{pages[-1]}")
     bits += [p for p in c.place(quote="\u2018") if not p.startswith("page ")]
+    bits += origin_bits(c.uploaded)
     return " · ".join(text_html(b) for b in bits)
 
 

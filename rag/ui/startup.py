@@ -1,7 +1,9 @@
 """Get the index and the model ready in the background, so the page comes up at once.
 
-On first start with an empty index, the corpus folder is ingested (progress is readable
-from :meth:`Startup.status`); then the embedding model and the BM25 index are loaded.
+First what a killed run left is cleared (chunks no document owns, uploads that never
+reached the library). On first start with an empty index, the corpus folder and the uploads
+folder are ingested (progress is readable from :meth:`Startup.status`); then the embedding
+model and the BM25 index are loaded.
 Questions asked meanwhile wait for :meth:`Startup.wait`.
 
     >>> startup = Startup(settings, threading.Lock())   # doctest: +SKIP
@@ -64,14 +66,19 @@ class Startup:
     def _run(self) -> None:
         import rag
         from rag.pipeline import components
+        from rag.ui.uploads import sweep_pending
 
         try:
+            with self.ingest_lock:
+                rag.pipeline.recover(self.settings)
+                sweep_pending(self.settings)
             docs = rag.documents(self.settings)
             corpus = self.settings.corpus_dir
             if not docs and corpus.is_dir():
                 self._status = Status("building", f"Building the index from {corpus}/ (first start)…")
+                uploads = [self.settings.uploads_dir] if self.settings.uploads_dir.is_dir() else []
                 with self.ingest_lock:
-                    report = rag.ingest([corpus], self.settings, progress=self._progress)
+                    report = rag.ingest([corpus, *uploads], self.settings, progress=self._progress)
                 for f in report.failed:
                     log.warning("not indexed: %s", f.line)
             self._status = Status("loading", "Loading the language model…")

@@ -25,7 +25,7 @@ import gradio as gr  # noqa: E402
 import rag  # noqa: E402
 from rag.errors import RagError, SettingsError  # noqa: E402
 from rag.settings import Settings  # noqa: E402
-from rag.ui import render  # noqa: E402
+from rag.ui import guard, render  # noqa: E402
 from rag.ui.briefs import briefs_tab  # noqa: E402
 from rag.ui.chat import Chat  # noqa: E402
 from rag.ui.chat_tab import ASSETS, ask_tab, conversations_panel, wire_chat  # noqa: E402
@@ -100,9 +100,10 @@ def scripting_api(h: Handlers, settings: Settings) -> None:
         return answer.to_dict() | {"markdown": answer_markdown(answer)}
 
     def documents() -> list[dict]:
-        """The indexed documents: doc_id, title, kind, date, pages, chunks, indexed_at."""
+        """The indexed documents: doc_id, title, kind, date, pages, chunks, indexed_at, and
+        for uploads the date uploaded and when accepted for answers ("" otherwise)."""
         return [
-            {k: getattr(d, k) for k in ("doc_id", "title", "kind", "date", "pages", "chunks", "indexed_at")}
+            {k: getattr(d, k) for k in ("doc_id", "title", "kind", "date", "pages", "chunks", "indexed_at", "uploaded", "accepted")}
             for d in h.documents()
         ]
 
@@ -129,6 +130,7 @@ def serve(
             help="set both RAG_APP__USERNAME and RAG_APP__PASSWORD, or neither",
         )
     demo.rag_handlers.startup.start()
+    guarded = guard.launch_kwargs(demo, settings)  # the temp folder, remote files, the middleware
     _, url, _ = demo.launch(
         server_name=app.host,
         server_port=port or app.port,
@@ -144,7 +146,7 @@ def serve(
         pwa=False,
         mcp_server=False,
         enable_monitoring=False,
-        app_kwargs={"openapi_url": None},  # FastAPI's schema route would answer without the login
+        app_kwargs={"openapi_url": None, **guarded},  # FastAPI's schema route would answer without the login
         show_error=True,
         prevent_thread_lock=not block,
         quiet=quiet,
