@@ -1,10 +1,10 @@
 """The `rag` command: parse arguments, call the pipeline, turn errors into messages.
 
     rag ingest [PATH...] [--rebuild]
-    rag docs [--ids]
+    rag docs [--ids | --json]
     rag remove DOC_ID|PATH [...]
     rag accept DOC_ID... (an administrator accepts uploaded documents for answers)
-    rag ask QUESTION [--json] [-k N] [--since Y] [--until Y] [--kind K] [--mode M] [--passages]
+    rag ask QUESTION [--json] [-k N] [--since Y] [--until Y] [--kind K] [--authority A] [--mode M] [--passages]
     rag ask -            (one question per line on stdin, one JSON object per line out)
     rag eval [...]       (the evaluation suite: see eval/README.md)
     rag brief TOPIC [...]
@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
 
     docs = sub.add_parser("docs", help="list the indexed documents, and where each came from")
     docs.add_argument("--ids", action="store_true", help="one line per document: its id, a tab, its title")
+    docs.add_argument("--json", action="store_true", help="every document as JSON: its file, dates, council and report facts")
 
     rm = sub.add_parser("remove", help="take documents out of the index (their chunks and BM25 entries)")
     rm.add_argument("documents", nargs="+", help="document ids (as `rag docs --ids` shows) or the files they came from")
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--since", type=int, default=None, help="only documents from this year on")
     ask.add_argument("--until", type=int, default=None, help="only documents up to this year")
     ask.add_argument("--kind", action="append", default=[], help="only this document kind (repeatable)")
+    ask.add_argument("--authority", action="append", default=[], help="only this council's documents, as the documents name it (repeatable)")
     ask.add_argument("--mode", choices=["extractive", "llm"], default=None, help="answer mode")
     ask.add_argument("--passages", action="store_true", help="print the ranked passages, not an answer")
 
@@ -68,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ingest":
             return _ingest(args)
         if args.command == "docs":
-            return _docs(args.ids)
+            return _docs(args.ids, args.json)
         if args.command == "remove":
             return _remove(args.documents)
         if args.command == "accept":
@@ -129,10 +131,13 @@ def _ingest(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def _docs(ids: bool = False) -> int:
+def _docs(ids: bool = False, as_json: bool = False) -> int:
     import rag
 
     docs = rag.documents()
+    if as_json:
+        print(json.dumps([doc_json(d) for d in docs], indent=2, ensure_ascii=False))
+        return EXIT_OK
     if not docs:
         print("The index is empty: run `rag ingest`.")
         return EXIT_OK
@@ -143,6 +148,12 @@ def _docs(ids: bool = False) -> int:
     for d in docs:
         print(f"{d.date or '?':<10}  {d.kind:<8} {d.pages or '-':>5} {d.chunks:>6}  {d.indexed_at:<19}  {source_text(d):<28}  {d.doc_id:<30}  {d.title}")
     return EXIT_OK
+
+
+def doc_json(doc) -> dict:  # noqa: ANN001 - rag.store.DocRecord
+    """One document for `rag docs --json`: what the catalog holds and the report's facts."""
+    keys = ("doc_id", "title", "kind", "date", "path", "pages", "chunks", "indexed_at", "authority", "framework", "uploaded", "accepted")
+    return {k: getattr(doc, k) for k in keys} | {"facts": doc.report_facts.public()}
 
 
 def source_text(doc) -> str:  # noqa: ANN001 - rag.store.DocRecord
@@ -183,7 +194,7 @@ def _remove(targets: list[str]) -> int:
 def _ask(args: argparse.Namespace) -> int:
     import rag
 
-    filters = dict(k=args.k, since=args.since, until=args.until, kinds=args.kind)
+    filters = dict(k=args.k, since=args.since, until=args.until, kinds=args.kind, authorities=args.authority)
     if args.passages:
         passages = rag.search(args.question, **filters)
         if args.json:
@@ -229,10 +240,10 @@ def _ask_stdin(args: argparse.Namespace) -> int:
             continue
         try:
             if args.passages:
-                passages = rag.search(question, k=args.k, since=args.since, until=args.until, kinds=args.kind)
+                passages = rag.search(question, k=args.k, since=args.since, until=args.until, kinds=args.kind, authorities=args.authority)
                 out = {"question": question, "passages": [p.to_dict() for p in passages]}
             else:
-                out = rag.ask(question, k=args.k, since=args.since, until=args.until, kinds=args.kind, mode=args.mode).to_dict()
+                out = rag.ask(question, k=args.k, since=args.since, until=args.until, kinds=args.kind, authorities=args.authority, mode=args.mode).to_dict()
         except RagError as exc:
             out = {"question": question, "error": str(exc)}
             status = EXIT_FAILED

@@ -36,7 +36,7 @@ from rag.retrieve import Query, Retriever, plan
 from rag.scope import scope_of
 from rag.settings import ChunkSettings, EmbedSettings, Settings, load_settings
 from rag.store import ChromaStore, DocRecord, Filters
-from rag.vocabulary import authority_key
+from rag.vocabulary import authority_key, display_authority
 
 Progress = Callable[[int, int, str], None]
 # (path, stage, share of that stage done 0..1): lets a UI show a large file moving
@@ -317,10 +317,27 @@ def prepare(question: str, settings: Settings, k: int | None, filters: Filters, 
             f"the index at {settings.chroma_url or settings.index_dir} is empty",
             help="run `rag ingest` to index the corpus folder, or upload documents in the app",
         )
+    filters = _held_authorities(filters, held)
     parts = components(settings)
     text = parts.lexical.correct(text)
     frame = read_question(text, held, previous=previous.question if previous else "", frequency=parts.lexical.frequency)
     return plan(frame, settings.retrieve, held, filters, k)
+
+
+def _held_authorities(filters: Filters, held: Library) -> Filters:
+    """The council filter as the library's own keys (aliases merged); a council the library
+    holds no document on is a QuestionError naming it, never a silent empty search."""
+    if not filters.authorities:
+        return filters
+    unknown = [key for key in filters.authorities if held.authority(key) is None]
+    if unknown:
+        names = ", ".join(display_authority(a.name) for a in held.authorities[:8])
+        raise QuestionError(
+            "authority",
+            f"The library has no reports on {' or '.join(repr(k) for k in unknown)}.",
+            help=f"councils it holds include {names}" if names else "the library holds no council's reports",
+        )
+    return replace(filters, authorities=tuple(dict.fromkeys(m for key in filters.authorities for m in held.members(key))))
 
 
 def search(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), previous: Answer | None = None) -> list[Passage]:

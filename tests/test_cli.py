@@ -88,3 +88,36 @@ def test_remove_takes_a_document_out_and_docs_ids_agree(env, tmp_path):
     assert "heron" not in rag("ask", "heron team calls", "--passages", "--json", env=env).stdout.lower()
     again = rag("remove", doc_id, env=env)
     assert again.returncode == 1 and "missing" in again.stderr and "not in the index" in again.stderr
+
+
+def test_docs_json_gives_each_file_and_its_report_facts(env):
+    rag("ingest", "--quiet", env=env)
+    out = rag("docs", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    docs = {d["doc_id"]: d for d in json.loads(out.stdout)}
+    report = docs["ofsted-2014-06-report"]
+    assert Path(report["path"]).name == "2014-06-30-ofsted-report-help-protection-looked-after-lscb.pdf"
+    facts = report["facts"]
+    assert facts["framework"] == "SIF" and facts["lead_inspector"] and facts["published"].startswith("2014")
+    overall = facts["judgements"]["overall_effectiveness"]
+    assert overall["grade"] == "requires improvement" and overall["page"] == 1 and "requires improvement" in overall["label"].lower()
+
+
+def test_ask_authority_filters_by_council_and_names_an_unknown_one(env):
+    rag("ingest", "--quiet", env=env)
+    council = json.loads(rag("docs", "--json", env=env).stdout)[0]["authority"]
+    held = rag("ask", "What did inspectors say about caseloads?", "--authority", council.lower(), "--json", env=env)
+    assert held.returncode == 0, held.stderr
+    assert json.loads(held.stdout)["citations"]
+    missing = rag("ask", "What did inspectors say about caseloads?", "--authority", "Nowhereshire", env=env)
+    assert missing.returncode == 2 and "The library has no reports on 'nowhereshire'" in missing.stderr
+
+
+def test_rag_eval_runs_from_any_folder(env, tmp_path):
+    """The README's `rag eval` is the installed command: it must find the eval package
+    whatever the working folder (it once failed with "No module named 'eval'")."""
+    command = Path(sys.executable).parent / "rag"
+    out = subprocess.run([str(command), "eval", "--help"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                         env={k: v for k, v in env.items() if k != "PYTHONPATH"})
+    assert out.returncode == 0, out.stderr
+    assert "--section" in out.stdout and "--calibrate" in out.stdout

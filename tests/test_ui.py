@@ -310,7 +310,27 @@ def test_library_rows():
     class Doc:
         title, kind, date, pages, chunks, indexed_at = "T", "letter", "2010-07-28", 0, 9, "2025-01-02T03:04:05"
 
-    assert render.library_rows([Doc()]) == [["T", "letter", "28 July 2010", "–", 9, "2025-01-02 03:04:05", "corpus"]]
+    assert render.library_rows([Doc()]) == [["T", "letter", "28 July 2010", "", "", "–", 9, "2025-01-02 03:04:05", "corpus"]]
+
+
+def test_library_rows_show_the_report_s_facts():
+    from rag.records import Fact, ReportFacts
+
+    facts = ReportFacts(
+        authority="Barset", framework="ILACS", published="2026-01-16", inspection_start="2025-11-03", inspection_end="2025-11-14",
+        lead_inspector="Ann Example",
+        facts=(Fact("judgement", "good", "Overall effectiveness\tGood", 0, 1, "overall_effectiveness"),
+               Fact("judgement", "outstanding", "The impact of leaders\tOutstanding", 30, 1, "impact_of_leaders")),
+    )
+
+    class Doc:
+        title, kind, date, pages, chunks, indexed_at, authority = "Inspection of Barset", "report", "2026-01-16", 20, 90, "", "Barset"
+        report_facts = facts
+
+    [row] = render.library_rows([Doc()])
+    assert row[3] == "Barset"
+    assert row[4] == ("Overall effectiveness: good; The impact of leaders: outstanding; inspected 3 November 2025 to 14 November 2025; "
+                      "published 16 January 2026; lead inspector Ann Example")
 
 
 # -- feedback ----------------------------------------------------------------------------

@@ -194,7 +194,7 @@ def library_tab(settings: Any, h: Handlers) -> tuple[LibraryTab, LibraryParts]:
     with gr.Tab("Library", id="library"):
         library = gr.Dataframe(
             headers=render.LIBRARY_HEADERS, interactive=False, wrap=True, label="Indexed documents (click one to remove or replace it)",
-            elem_id="rag-library", column_widths=["38%", "7%", "11%", "6%", "7%", "13%", "18%"],
+            elem_id="rag-library", column_widths=["22%", "6%", "9%", "9%", "24%", "5%", "6%", "8%", "11%"],
         )
         refresh = gr.Button("Refresh the list", size="sm")
         gr.Markdown(

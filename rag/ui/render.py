@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from rag.cite import MARKER
 from rag.records import Answer, AnswerSentence, Citation, Scope, TimelineEntry, format_date, upload_note
 from rag.scope import years
+from rag.vocabulary import display_authority
 
 HIGHLIGHT_ID = "rag-here"
 UNSUPPORTED_NOTE = "not supported by the cited passages: check before relying on it"
@@ -226,7 +227,7 @@ def cited_span(text: str, start: int, end: int, quote: str) -> tuple[tuple[int, 
 
 # -- library -----------------------------------------------------------------------------
 
-LIBRARY_HEADERS = ["Title", "Kind", "Date", "Pages", "Passages", "Indexed at", "Source"]
+LIBRARY_HEADERS = ["Title", "Kind", "Date", "Council", "Report facts", "Pages", "Passages", "Indexed at", "Source"]
 
 
 def library_source(doc: object) -> str:
@@ -238,6 +239,27 @@ def library_source(doc: object) -> str:
     return f"{upload_note(uploaded)} ({state})"
 
 
+def facts_text(doc: object) -> str:
+    """The facts a report states about itself, for the library: its judgements, who led
+    the inspection, when it was inspected and published ('' for a document that says none)."""
+    facts = getattr(doc, "report_facts", None)
+    if facts is None:
+        return ""
+    from rag.facts import AREA_NAMES
+
+    bits = [f"{AREA_NAMES.get(f.area, f.area).capitalize()}: {f.value}" for f in facts.judgements]
+    if facts.inspection_start or facts.inspection_end:
+        start, end = format_date(facts.inspection_start), format_date(facts.inspection_end)
+        bits.append(f"inspected {start} to {end}" if start and end and start != end else f"inspected {start or end}")
+    if facts.published:
+        bits.append(f"published {format_date(facts.published)}")
+    if facts.lead_inspector:
+        bits.append(f"lead inspector {facts.lead_inspector}")
+    if facts.visit_number:
+        bits.append(f"monitoring visit {facts.visit_number}")
+    return "; ".join(bits)
+
+
 def library_rows(docs: Iterable[object]) -> list[list[object]]:
     """Rows for the library table (DocRecord-like objects)."""
     rows = []
@@ -247,6 +269,8 @@ def library_rows(docs: Iterable[object]) -> list[list[object]]:
             getattr(d, "title", ""),
             getattr(d, "kind", ""),
             format_date(getattr(d, "date", "")) or "undated",
+            display_authority(getattr(d, "authority", "")),
+            facts_text(d),
             str(pages) if pages else "–",
             getattr(d, "chunks", 0),
             str(getattr(d, "indexed_at", "")).replace("T", " "),
