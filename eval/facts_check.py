@@ -2,6 +2,7 @@
 
     python -m eval.facts_check                       # ../shared/ofsted and its reports.csv
     python -m eval.facts_check --library DIR --csv FILE --out eval/facts_check.md
+    python -m eval.facts_check --index eval/out/national-index   # the facts as ingest stored them
 
 Every PDF is read as ingest reads it (pypdf, cleaning, ``rag.facts``); each field is compared
 with the CSV's value where the CSV has one, and every disagreement is listed with both values
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import DocumentError
+from rag.records import ReportFacts
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT.parent / "shared" / "ofsted"
@@ -41,8 +43,6 @@ def read_one(path: str) -> Read:
     from rag.clean import clean_pages
     from rag.facts import read_facts
     from rag.load import read_document
-    from rag.metadata import date_in_name
-    from rag.vocabulary import authority_key
 
     p = Path(path)
     try:
@@ -50,8 +50,15 @@ def read_one(path: str) -> Read:
     except DocumentError as exc:
         return Read(p.name, {}, {}, error=exc.reason)
     text, starts = clean_pages(pages)
-    f = read_facts(text, starts)
-    published = f.published or (date_in_name(p.name).isoformat() if date_in_name(p.name) else "")
+    return read_of(p.name, read_facts(text, starts))
+
+
+def read_of(name: str, f: ReportFacts) -> Read:
+    """The fields compared, from one document's facts (read now, or stored by ingest)."""
+    from rag.metadata import date_in_name
+    from rag.vocabulary import authority_key
+
+    published = f.published or (date_in_name(name).isoformat() if date_in_name(name) else "")
     framework = {"ILACS standard": "standard", "ILACS short": "short"}.get(f.framework, f.framework)
     values = {
         "authority": authority_key(f.authority),
@@ -69,7 +76,21 @@ def read_one(path: str) -> Read:
         j = f.judgement(area)
         values[area] = j.value if j else ""
         lines[area] = j.line if j else ""
-    return Read(p.name, values, lines)
+    return Read(name, values, lines)
+
+
+def stored_reads(index: Path, library: Path) -> list[Read]:
+    """The facts an index's catalog holds for the library's files (as ingest stored them);
+    a file the index does not hold is listed as refused."""
+    from rag.settings import load_settings
+    from rag.store import ChromaStore
+
+    store = ChromaStore(load_settings(index_dir=index, corpus_dir=library))
+    held = {Path(d.path).name: d for d in store.documents()}
+    return [
+        read_of(f.name, held[f.name].report_facts) if f.name in held else Read(f.name, {}, {}, error="not in the index (refused at ingest)")
+        for f in sorted(library.glob("*.pdf"))
+    ]
 
 
 def _norm(field: str, value: str) -> str:
@@ -132,15 +153,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--csv", type=Path, default=None, help="the independent record (default: LIBRARY/reports.csv)")
     p.add_argument("--out", type=Path, default=None, help="also write the report here (Markdown)")
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--index", type=Path, default=None, help="read the facts an index already holds (its catalog) instead of the PDFs")
     args = p.parse_args(argv)
     csv_path = args.csv or args.library / "reports.csv"
     if not csv_path.is_file():
         print(f"error: {csv_path} not found", file=sys.stderr)
         return 2
     rows = {r["file"]: r for r in csv.DictReader(csv_path.open(encoding="utf-8"))}
-    files = sorted(str(f) for f in args.library.glob("*.pdf"))
-    with ProcessPoolExecutor(args.workers) as pool:
-        reads = list(pool.map(read_one, files, chunksize=4))
+    if args.index:
+        reads = stored_reads(args.index, args.library)
+    else:
+        files = sorted(str(f) for f in args.library.glob("*.pdf"))
+        with ProcessPoolExecutor(args.workers) as pool:
+            reads = list(pool.map(read_one, files, chunksize=4))
     stats, wrong = compare(reads, rows)
     text = markdown(stats, wrong, reads)
     print(text)
