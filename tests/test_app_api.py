@@ -126,7 +126,7 @@ def test_page_is_served_before_the_index_and_model_are_ready(app):
 
 def test_status_is_ready_after_first_start_built_the_index(client):
     status = client.predict(api_name="/status")
-    assert status.startswith("ready: Ready: 5 documents indexed"), status
+    assert status.startswith("ready: Ready: 8 documents indexed"), status
     titles = [d["title"] for d in client.predict(api_name="/documents")]
     assert len(titles) == 8
 

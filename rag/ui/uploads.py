@@ -122,14 +122,16 @@ def add_uploads(
     sweep_pending(settings)
     markers: list[Path] = []
     try:
-        return _store_and_ingest(files, settings, progress, markers)
+        return _store_and_ingest(files, settings, progress, markers, stages)
     finally:
         for marker in markers:
             marker.unlink(missing_ok=True)
         discard_incoming(files, settings)
 
 
-def _store_and_ingest(files: Sequence[str | Path], settings: Settings, progress: Progress | None, markers: list[Path]) -> list[UploadResult]:
+def _store_and_ingest(
+    files: Sequence[str | Path], settings: Settings, progress: Progress | None, markers: list[Path], stages: FileStages | None = None
+) -> list[UploadResult]:
     import rag
 
     max_bytes = int(settings.app.upload_max_mb * 2**20)
@@ -163,6 +165,7 @@ def _store_and_ingest(files: Sequence[str | Path], settings: Settings, progress:
                 progress(i, n, stored.get(path, (0, path, False))[1])
 
         titles = {p: Path(shown).stem.replace("_", " ").replace("-", " ").strip() or shown for p, (_, shown, _) in stored.items()}
+
         def relay_stage(path: str, stage: str, done: float) -> None:
             if stages and path in stored:
                 stages(stored[path][0], stage, done)
