@@ -13,7 +13,7 @@ from rag.lexical import LexicalIndex
 from rag.records import Chunk, CleanDoc, Fact, ReportFacts, SourceDoc
 from rag.retrieve import Retriever
 from rag.settings import load_settings
-from rag.store import ChromaStore, DocRecord, Filters
+from rag.store import ChromaStore, Filters
 
 
 def test_reopen_is_safe_under_concurrent_readers(tmp_path, corpus_copy, fake_embedder, monkeypatch):
@@ -201,19 +201,6 @@ def test_filters_narrow_the_search_by_year_kind_and_council(three_councils, filt
     assert found == expected
     assert {d.doc_id for d in three_councils.documents() if filters.admits(d)} == expected
     assert {c.doc_id for c in three_councils.iter_chunks() if filters.admits(c)} == expected
-
-
-def test_filters_say_what_they_restrict():
-    assert Filters().empty and Filters().where() is None
-    assert Filters(since=2020).where() == {"year": {"$gte": 2020}}
-    assert Filters(since=2020, kinds=("letter",)).where() == {"$and": [{"year": {"$gte": 2020}}, {"kind": {"$in": ["letter"]}}]}
-    assert not Filters(authorities=("barset",)).empty
-
-
-def test_a_document_of_unknown_date_is_outside_every_window():
-    undated = DocRecord("x", "X", "letter", "", "x.txt", "h", 1, 1, "")
-    assert undated.year == 0 and Filters().admits(undated)
-    assert not Filters(since=2000).admits(undated) and Filters(until=2000).admits(undated)
 
 
 def test_deleting_a_document_removes_its_record_and_chunks(three_councils):
