@@ -13,6 +13,7 @@ from rag.records import Chunk, Citation, Passage, page_at
 from rag.text import normalize_quotes, normalize_ws, quotable_spans, sentence_spans
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
+_LEADING_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
 PageStarts = Callable[[str], Sequence[tuple[int, int | None]]]
 
 
@@ -37,9 +38,13 @@ def split_cited(text: str) -> list[tuple[str, list[int]]]:
         sentence = text[a:b].strip()
         if not sentence:
             continue
+        lead = _LEADING_MARKERS.match(sentence)
+        if lead and out:  # markers after the full stop belong to the sentence before
+            out[-1] = (out[-1][0], out[-1][1] + [n for n in markers(lead.group(0)) if n not in out[-1][1]])
+            sentence = sentence[lead.end() :]
         nums = markers(sentence)
         body = strip_markers(sentence)
-        if body in ("", ".") and out:  # markers after the full stop belong to the sentence before
+        if body in ("", ".") and out:
             out[-1] = (out[-1][0], out[-1][1] + [n for n in nums if n not in out[-1][1]])
             continue
         out.append((body, nums))

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from rag.facts import area_of
-from rag.store import DocRecord
+from rag.records import DocRecord, QuestionFrame
 from rag.text import STOPWORDS
-from rag.timeframe import TimeFrame, read_timeframe, strip_time
+from rag.timeframe import read_timeframe, strip_time
 from rag.vocabulary import GRADE, ORDINALS, authority_key, normal_grade
 
 Frequency = Callable[[str], int]  # word -> in how many chunks the library uses it
@@ -154,39 +154,6 @@ def _person_name(value: str) -> str:
     """'Ann Example Interim Corporate Director ...' -> 'Ann Example'; 'Mr Bob Sample ...' -> 'Bob Sample'."""
     words = re.sub(r"^(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+", "", value).split()
     return " ".join(words[:2]) if len(words) >= 2 and all(w[:1].isupper() for w in words[:2]) else ""
-
-
-@dataclass(frozen=True)
-class QuestionFrame:
-    """A question as the rest of the pipeline needs it."""
-
-    text: str  # the question as the user typed it (follow-ups: resolved against the previous one)
-    asked: str  # as typed, before any follow-up resolution
-    timeframe: TimeFrame
-    authorities: tuple[str, ...] = ()  # canonical keys the question names, in order of mention
-    unknown_authorities: tuple[str, ...] = ()  # names in a council's place that the library does not hold
-    asks: str = ""  # a report fact: judgement | lead_inspector | inspection_dates | published | addressee
-    area: str = ""  # for a judgement: the area asked about (facts.AREAS), "" for all
-    grade: str = ""  # a grade the question asserts ('why was X rated inadequate?')
-    comparison: bool = False  # two or more councils, side by side
-    follow_up: bool = False
-    shouting: bool = False  # Title Case or capitals: capitals say nothing about names
-    visit: int | None = None  # 'the fifth monitoring visit'
-    visit_words: str = ""  # the words that named the visit, as typed
-    people: tuple[str, ...] = ()  # people the question names whom the report facts name
-    expansions: tuple[str, ...] = ()  # 'manageable' for a premise's 'unmanageable': what a correction would say
-    mentions: tuple[str, ...] = field(default=(), repr=False)  # the words that named the councils
-
-    @property
-    def ranking_text(self) -> str:
-        """The question without the councils' names: the filter already narrows to them, and
-        a name that every passage of that council's reports contains ranks nothing."""
-        text = self.text
-        for m in sorted(self.mentions + ((self.visit_words,) if self.visit_words else ()), key=len, reverse=True):
-            text = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", text, flags=re.I)
-        text = re.sub(r"\s+", " ", text).strip(" ,")
-        text = text if re.search(r"[A-Za-z]{3}", text) else self.text
-        return f"{text} {' '.join(self.expansions)}" if self.expansions else text
 
 
 def read_question(text: str, library: Library, *, previous: str = "", frequency: Frequency | None = None) -> QuestionFrame:

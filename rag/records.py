@@ -4,15 +4,26 @@
     SourceDoc (a file and its facts) -> CleanDoc (normalised text, page offsets)
     -> Chunk (a span of it with its origin) -> Passage (a chunk retrieved, with a score)
     -> Citation (a quoted sentence of a passage) -> Answer
+
+    DocRecord (what the index's catalog knows of a document)
+    question -> TimeFrame (its years) -> QuestionFrame (its councils, the fact it asks for)
+    -> Query (with the Filters that narrow it) -> Passages
+
+Of the package only ``rag.vocabulary`` is imported on load (``Query.ranking_text`` calls
+``rag.timeframe`` when used), so every stage can import its records without another stage. The records keep their old homes too (``rag.store.DocRecord``,
+``rag.retrieve.Query``, ...), which import them from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from rag.vocabulary import authority_key
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,180 @@ class Chunk:
             return ""
         lo, hi = min(self.paragraphs), max(self.paragraphs)
         return str(lo) if lo == hi else f"{lo}-{hi}"
+
+
+# -- the catalog, and what a question asks: years, councils, filters ---------------------
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """What the catalog knows of one indexed document."""
+
+    doc_id: str
+    title: str
+    kind: str
+    date: str
+    path: str
+    content_hash: str
+    pages: int
+    chunks: int
+    indexed_at: str
+    period: str = ""
+    authority: str = ""
+    source_note: str = ""
+    provenance: str = "{}"
+    file_hash: str = ""
+    framework: str = ""
+    facts: str = ""  # ReportFacts.to_json()
+    uploaded: str = ""  # ISO date a user uploaded it; "" for the curated corpus (rag.provenance)
+    accepted: str = ""  # when an administrator accepted the upload for answers
+
+    @property
+    def year(self) -> int:
+        return int(self.date[:4]) if self.date else 0
+
+    @property
+    def authority_key(self) -> str:
+        return authority_key(self.authority)
+
+    @property
+    def report_facts(self) -> ReportFacts:
+        """The facts the document states about itself (parsed once per record)."""
+        cached = self.__dict__.get("_facts")
+        if cached is None:
+            cached = ReportFacts.from_json(self.facts)
+            object.__setattr__(self, "_facts", cached)
+        return cached
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on what search may return. Empty means no restriction."""
+
+    since: int | None = None
+    until: int | None = None
+    kinds: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    authorities: tuple[str, ...] = ()  # vocabulary.authority_key values
+
+    @property
+    def empty(self) -> bool:
+        return self.since is None and self.until is None and not self.kinds and not self.doc_ids and not self.authorities
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since is not None:
+            clauses.append({"year": {"$gte": self.since}})
+        if self.until is not None:
+            clauses.append({"year": {"$lte": self.until}})
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.doc_ids:
+            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
+        if self.authorities:
+            clauses.append({"authority": {"$in": list(self.authorities)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def admits(self, doc: DocRecord | Chunk) -> bool:
+        year = doc.year
+        return (
+            (self.since is None or year >= self.since)
+            and (self.until is None or year <= self.until)
+            and (not self.kinds or doc.kind in self.kinds)
+            and (not self.doc_ids or doc.doc_id in self.doc_ids)
+            and (not self.authorities or _authority_of(doc) in self.authorities)
+        )
+
+
+def _authority_of(doc: DocRecord | Chunk) -> str:
+    return doc.authority_key if isinstance(doc, DocRecord) else doc.authority
+
+
+@dataclass(frozen=True)
+class TimeFrame:
+    """Years a question is about (inclusive), and whether it asks how things changed."""
+
+    since: int | None = None
+    until: int | None = None
+    change: bool = False
+    latest: bool = False
+
+    @property
+    def bounded(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def contains(self, year: int | None) -> bool:
+        if year is None or year == 0:
+            return not self.bounded
+        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
+
+
+@dataclass(frozen=True)
+class QuestionFrame:
+    """A question as the rest of the pipeline needs it."""
+
+    text: str  # the question as the user typed it (follow-ups: resolved against the previous one)
+    asked: str  # as typed, before any follow-up resolution
+    timeframe: TimeFrame
+    authorities: tuple[str, ...] = ()  # canonical keys the question names, in order of mention
+    unknown_authorities: tuple[str, ...] = ()  # names in a council's place that the library does not hold
+    asks: str = ""  # a report fact: judgement | lead_inspector | inspection_dates | published | addressee
+    area: str = ""  # for a judgement: the area asked about (facts.AREAS), "" for all
+    grade: str = ""  # a grade the question asserts ('why was X rated inadequate?')
+    comparison: bool = False  # two or more councils, side by side
+    follow_up: bool = False
+    shouting: bool = False  # Title Case or capitals: capitals say nothing about names
+    visit: int | None = None  # 'the fifth monitoring visit'
+    visit_words: str = ""  # the words that named the visit, as typed
+    people: tuple[str, ...] = ()  # people the question names whom the report facts name
+    expansions: tuple[str, ...] = ()  # 'manageable' for a premise's 'unmanageable': what a correction would say
+    mentions: tuple[str, ...] = field(default=(), repr=False)  # the words that named the councils
+
+    @property
+    def ranking_text(self) -> str:
+        """The question without the councils' names: the filter already narrows to them, and
+        a name that every passage of that council's reports contains ranks nothing."""
+        text = self.text
+        for m in sorted(self.mentions + ((self.visit_words,) if self.visit_words else ()), key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", text, flags=re.I)
+        text = re.sub(r"\s+", " ", text).strip(" ,")
+        text = text if re.search(r"[A-Za-z]{3}", text) else self.text
+        return f"{text} {' '.join(self.expansions)}" if self.expansions else text
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question with everything that narrows it."""
+
+    text: str  # the question (a follow-up resolved against the one before)
+    k: int
+    filters: Filters
+    timeframe: TimeFrame
+    window: tuple[DocRecord, ...] = ()  # documents a timeline must cover, oldest first
+    years_unmatched: bool = False  # the question named years no document is dated in
+    frame: QuestionFrame | None = None
+    groups: tuple[tuple[str, Filters], ...] = ()  # a comparison: (council key, its filters)
+    conflicts: tuple[str, ...] = ()  # where the question's own years or councils clash with the filters
+    missing: str = ""  # what the question rests on that no document is about (said unless the evidence names it)
+
+    @property
+    def ranking_text(self) -> str:
+        """What the rankings see: years already narrowed the search, councils are filters,
+        and a timeline already spans the window, so neither the years, the councils' names
+        nor the words asking for change are kept ("how has supervision changed?" is about
+        supervision, not about change)."""
+        from rag.timeframe import strip_change_words, strip_time  # it imports TimeFrame from here
+
+        narrowed = self.frame and (self.filters.authorities or self.filters.doc_ids and self.frame.visit)
+        text = self.frame.ranking_text if narrowed else self.text
+        text = strip_time(text) if self.timeframe.bounded else text
+        return strip_change_words(text) if self.is_timeline else text
+
+    @property
+    def is_timeline(self) -> bool:
+        return self.timeframe.change and not self.groups
 
 
 @dataclass(frozen=True)

@@ -9,52 +9,20 @@ its dense similarity and BM25 score where that ranking saw it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rag.errors import QuestionError
 from rag.lexical import LexicalIndex
-from rag.records import Chunk, Passage
+from rag.question import Library
+from rag.records import Chunk, DocRecord, Filters, Passage, Query, QuestionFrame, TimeFrame
 from rag.settings import RetrieveSettings
-from rag.question import Library, QuestionFrame
-from rag.store import ChromaStore, DocRecord, Filters
-from rag.timeframe import TimeFrame, strip_change_words, strip_time
+from rag.store import ChromaStore
 
 
 EXHAUSTIVE_WINDOW = 12  # documents in a timeline window retrieved one by one
 MAX_POOL = 600  # passages ranked at once for a longer window
 POST_FILTER_MIN_SHARE = 0.02  # filters admitting less than this go to Chroma's own filter
 POST_FILTER_MAX_POOL = 2000  # largest unfiltered pool taken to filter in memory
-
-
-@dataclass(frozen=True)
-class Query:
-    """A question with everything that narrows it."""
-
-    text: str  # the question (a follow-up resolved against the one before)
-    k: int
-    filters: Filters
-    timeframe: TimeFrame
-    window: tuple[DocRecord, ...] = ()  # documents a timeline must cover, oldest first
-    years_unmatched: bool = False  # the question named years no document is dated in
-    frame: QuestionFrame | None = None
-    groups: tuple[tuple[str, Filters], ...] = ()  # a comparison: (council key, its filters)
-    conflicts: tuple[str, ...] = ()  # where the question's own years or councils clash with the filters
-    missing: str = ""  # what the question rests on that no document is about (said unless the evidence names it)
-
-    @property
-    def ranking_text(self) -> str:
-        """What the rankings see: years already narrowed the search, councils are filters,
-        and a timeline already spans the window, so neither the years, the councils' names
-        nor the words asking for change are kept ("how has supervision changed?" is about
-        supervision, not about change)."""
-        narrowed = self.frame and (self.filters.authorities or self.filters.doc_ids and self.frame.visit)
-        text = self.frame.ranking_text if narrowed else self.text
-        text = strip_time(text) if self.timeframe.bounded else text
-        return strip_change_words(text) if self.is_timeline else text
-
-    @property
-    def is_timeline(self) -> bool:
-        return self.timeframe.change and not self.groups
 
 
 def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, filters: Filters, k: int | None = None) -> Query:

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 from rag.errors import IndexStoreError
 from rag.faults import crash_point
-from rag.records import Chunk, CleanDoc, ReportFacts
+from rag.records import Chunk, CleanDoc, DocRecord, Filters
 from rag.settings import Settings
 from rag.vocabulary import authority_key
 
@@ -38,92 +38,6 @@ RETRY_HELP = (
     "is the Chroma server running, and the index folder there and writable? Then run the command "
     "again. Nothing indexed is lost by retrying"
 )
-
-
-@dataclass(frozen=True)
-class DocRecord:
-    """What the catalog knows of one indexed document."""
-
-    doc_id: str
-    title: str
-    kind: str
-    date: str
-    path: str
-    content_hash: str
-    pages: int
-    chunks: int
-    indexed_at: str
-    period: str = ""
-    authority: str = ""
-    source_note: str = ""
-    provenance: str = "{}"
-    file_hash: str = ""
-    framework: str = ""
-    facts: str = ""  # ReportFacts.to_json()
-    uploaded: str = ""  # ISO date a user uploaded it; "" for the curated corpus (rag.provenance)
-    accepted: str = ""  # when an administrator accepted the upload for answers
-
-    @property
-    def year(self) -> int:
-        return int(self.date[:4]) if self.date else 0
-
-    @property
-    def authority_key(self) -> str:
-        return authority_key(self.authority)
-
-    @property
-    def report_facts(self) -> ReportFacts:
-        """The facts the document states about itself (parsed once per record)."""
-        cached = self.__dict__.get("_facts")
-        if cached is None:
-            cached = ReportFacts.from_json(self.facts)
-            object.__setattr__(self, "_facts", cached)
-        return cached
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrictions on what search may return. Empty means no restriction."""
-
-    since: int | None = None
-    until: int | None = None
-    kinds: tuple[str, ...] = ()
-    doc_ids: tuple[str, ...] = ()
-    authorities: tuple[str, ...] = ()  # vocabulary.authority_key values
-
-    @property
-    def empty(self) -> bool:
-        return self.since is None and self.until is None and not self.kinds and not self.doc_ids and not self.authorities
-
-    def where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.since is not None:
-            clauses.append({"year": {"$gte": self.since}})
-        if self.until is not None:
-            clauses.append({"year": {"$lte": self.until}})
-        if self.kinds:
-            clauses.append({"kind": {"$in": list(self.kinds)}})
-        if self.doc_ids:
-            clauses.append({"doc_id": {"$in": list(self.doc_ids)}})
-        if self.authorities:
-            clauses.append({"authority": {"$in": list(self.authorities)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def admits(self, doc: DocRecord | Chunk) -> bool:
-        year = doc.year
-        return (
-            (self.since is None or year >= self.since)
-            and (self.until is None or year <= self.until)
-            and (not self.kinds or doc.kind in self.kinds)
-            and (not self.doc_ids or doc.doc_id in self.doc_ids)
-            and (not self.authorities or _authority_of(doc) in self.authorities)
-        )
-
-
-def _authority_of(doc: DocRecord | Chunk) -> str:
-    return doc.authority_key if isinstance(doc, DocRecord) else doc.authority
 
 
 # Ours, not langchain_chroma.Chroma: a catalog makes re-indexing idempotent, and scores leave as similarities.

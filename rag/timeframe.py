@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from rag.records import TimeFrame
 
 _YEAR = r"((?:19|20)\d\d)"
 _CHANGE = re.compile(
@@ -21,25 +21,6 @@ _CHANGE = re.compile(
     r"(has|have|had) (\w+ ){0,3}(improved|deteriorated|worsened|got worse|got better|developed|moved on))",
     re.I,
 )
-
-
-@dataclass(frozen=True)
-class TimeFrame:
-    """Years a question is about (inclusive), and whether it asks how things changed."""
-
-    since: int | None = None
-    until: int | None = None
-    change: bool = False
-    latest: bool = False
-
-    @property
-    def bounded(self) -> bool:
-        return self.since is not None or self.until is not None
-
-    def contains(self, year: int | None) -> bool:
-        if year is None or year == 0:
-            return not self.bounded
-        return (self.since is None or year >= self.since) and (self.until is None or year <= self.until)
 
 
 _TIME_PHRASE = re.compile(

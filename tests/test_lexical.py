@@ -8,7 +8,7 @@ from rag import pipeline
 from rag.lexical import LexicalIndex, query_tokens, tokens
 from rag.retrieve import Retriever
 from rag.settings import load_settings
-from rag.store import ChromaStore
+from rag.store import ChromaStore, Filters
 
 LETTER = """{day} March {year}
 
@@ -70,3 +70,82 @@ def test_search_finds_by_stemmed_terms_and_ignores_question_words(lexicon):
     hits = lexicon.search("what did inspectors say about manageable caseloads", 3)
     assert hits and "docs" not in hits[0][0]
     assert "inspector" not in query_tokens("what did inspectors say") and tokens("caseloads") == ["caseload"]
+
+
+def _doc_of(lexicon, chunk_id):
+    return next(c.doc_id for c in lexicon.store.iter_chunks() if c.chunk_id == chunk_id)
+
+
+def _year_of(lexicon, chunk_id):
+    return next(c.year for c in lexicon.store.iter_chunks() if c.chunk_id == chunk_id)
+
+
+def test_the_chunk_with_the_rarer_words_ranks_first(lexicon):
+    hits = lexicon.search("inconsistent oversight and exploitation", 5)
+    scores = [s for _, s in hits]
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+    assert _year_of(lexicon, hits[0][0]) == 2020  # the only letter with both words
+    assert _year_of(lexicon, lexicon.search("missing children", 1)[0][0]) == 2022
+
+
+def test_words_the_library_never_uses_find_nothing(lexicon):
+    assert lexicon.search("zebra xylophone", 5) == []
+    assert lexicon.search("what did the report say", 5) == []  # question words only
+
+
+@pytest.mark.parametrize(
+    "filters, years",
+    [
+        (Filters(since=2021), {2021, 2022}),
+        (Filters(until=2020), {2020}),
+        (Filters(since=2021, until=2021), {2021}),
+        (Filters(since=2030), set()),
+        (Filters(kinds=("no such kind",)), set()),
+    ],
+)
+def test_search_returns_only_what_the_filters_admit(lexicon, filters, years):
+    hits = lexicon.search("management oversight caseloads", 10, filters)
+    assert {_year_of(lexicon, cid) for cid, _ in hits} == years
+    share, admits = lexicon.admitted(filters)
+    ids = lexicon.chunk_ids()
+    assert share == pytest.approx(sum(map(admits, ids)) / len(ids))
+    assert {cid for cid in ids if admits(cid)} >= {cid for cid, _ in hits}
+
+
+def test_filters_by_document_and_council(lexicon):
+    everything = lexicon.search("management oversight caseloads", 10)
+    one = _doc_of(lexicon, everything[0][0])
+    only = lexicon.search("management oversight caseloads", 10, Filters(doc_ids=(one,)))
+    assert only and {_doc_of(lexicon, cid) for cid, _ in only} == {one}
+    council = next(iter(lexicon.store.iter_chunks())).authority
+    assert council and len(lexicon.search("management oversight caseloads", 10, Filters(authorities=(council,)))) == len(everything)
+    assert lexicon.search("management oversight caseloads", 10, Filters(authorities=("elsewhere",))) == []
+
+
+def test_a_restart_loads_the_saved_index_instead_of_rebuilding(lexicon, monkeypatch):
+    expected = lexicon.search("inconsistent oversight", 5)
+    restarted = LexicalIndex(lexicon.store, lexicon.cache_dir.parent)
+
+    def no_rebuild():
+        raise AssertionError("rebuilt from the store although a snapshot was saved")
+
+    monkeypatch.setattr(lexicon.store, "iter_chunks", no_rebuild)
+    assert restarted.search("inconsistent oversight", 5) == expected
+    assert restarted.is_name("Smale") and restarted.correct("managment") == "management"
+
+
+def test_a_change_to_the_store_rebuilds_the_index(lexicon):
+    hit = lexicon.search("exploitation", 1)[0][0]
+    doc = _doc_of(lexicon, hit)
+    lexicon.store.delete_document(doc)
+    lexicon.invalidate()
+    assert lexicon.search("exploitation", 5) == []
+    assert len(list(lexicon.cache_dir.glob(f"{lexicon.store.name}-*"))) == 1  # the stale snapshot is gone
+
+
+def test_rarer_terms_weigh_more(lexicon):
+    (rare,) = tokens("exploitation")
+    assert lexicon.seen(rare) and lexicon.idf(rare) > lexicon.idf("oversight")
+    assert lexicon.idf("neverseen") > lexicon.idf(rare)
+    assert lexicon.seen("oversight") and not lexicon.seen("neverseen")
+    assert lexicon.frequency("Caseloads") == 3
