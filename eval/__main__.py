@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _calibrate(args: argparse.Namespace, questions: list, meta: report.Meta) -> int:
     questions = [q for q in questions if q.split == "dev"]  # tuned on dev only
+    meta = dataclasses.replace(meta, questions=len(questions), questions_file=f"{meta.questions_file}, dev split")
     points = calibrate.sweep(
         questions,
         index_dir=args.index,

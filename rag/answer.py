@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rag.answer_facts import CORRECTION, answer_from_facts
+from rag.answer_facts import CORRECTION, answer_from_facts, judgement_query
 from rag.cite import PageStarts, cite, quote_spans
 from rag.embed import unpack
 from rag.lexical import query_tokens, tokens
@@ -275,7 +275,7 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         result.notice = f"No document in the library is about {names}; nothing from other councils is offered as an answer."
         result.timings["compose"] = time.perf_counter() - t0
         return result
-    if document_text is not None and (facts := answer_from_facts(query, documents, settings, document_text)) is not None:
+    if document_text is not None and (facts := answer_from_facts(query, documents, settings, document_text, passages)) is not None:
         facts.passages = list(passages)
         facts.timings["compose"] = time.perf_counter() - t0
         return facts
@@ -313,8 +313,8 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         result = _timeline(query, candidates, passages, settings, page_starts)
     else:
         result = _plain(query, candidates, passages, settings, page_starts)
-        if not result.abstained and frame is not None and frame.area and _EVALUATIVE.search(query.text) and document_text is not None:
-            result = _with_judgement(result, query, documents, settings, document_text)
+        if not result.abstained and document_text is not None and (judged_query := judgement_query(query)) is not None:
+            result = _with_judgement(result, judged_query, documents, settings, document_text)
     if result.abstained and not result.citations and ranked:  # nearest matches, whatever they say
         result.citations = _abstain(query, ranked, passages, settings, page_starts).citations
     if query.years_unmatched and not result.notice:
@@ -323,17 +323,13 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
     return result
 
 
-_EVALUATIVE = re.compile(r"\bhow\s+(?:good|effective|well|strong|safe)\b|\bhow\s+(?:did|were|was)\s+.{0,40}\b(?:judged|rated|seen|viewed)\b", re.I)
-
-
 def _with_judgement(result: Answer, query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: Callable[[str], str]) -> Answer:
     """An evaluative question on a judged area ('how effective was the LSCB in 2014?'): the
-    report's judgement of that area first, then the quoted findings."""
+    report's judgement of that area first, then the quoted findings. ``query``: the question
+    for the judgement (``judgement_query``)."""
     from dataclasses import replace as dc_replace
 
-    frame = query.frame
-    assert frame is not None
-    judged = answer_from_facts(dc_replace(query, frame=dc_replace(frame, asks="judgement")), documents, settings, document_text)
+    judged = answer_from_facts(query, documents, settings, document_text, result.passages)
     if judged is None or len(judged.citations) > 2:
         return result
     shift = len(judged.citations)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace as dc_replace
 
 from rag.facts import AREA_NAMES
-from rag.records import Answer, AnswerSentence, Citation, Fact, ReportFacts, format_date
+from rag.records import Answer, AnswerSentence, Citation, Fact, Passage, ReportFacts, format_date
 from rag.retrieve import Query
 from rag.settings import Settings
 from rag.store import DocRecord
@@ -50,19 +51,35 @@ def facts_wanted(facts: ReportFacts, asks: str, area: str, every_area: bool = Fa
     return [f for f in facts.facts if f.name in names]
 
 
+_EVALUATIVE = re.compile(r"\bhow\s+(?:good|effective|well|strong|safe)\b|\bhow\s+(?:did|were|was)\s+.{0,40}\b(?:judged|rated|seen|viewed)\b", re.I)
+
+
+def judgement_query(query: Query) -> Query | None:
+    """An evaluative question on a judged area ('how effective was the LSCB in 2014?') as
+    the question for that area's judgement, whose answer leads the quoted findings; None
+    for any other question."""
+    frame = query.frame
+    if frame is None or frame.asks or not frame.area or not _EVALUATIVE.search(query.text):
+        return None
+    return dc_replace(query, frame=dc_replace(frame, asks="judgement"))
+
+
 def fact_lines(query: Query, documents: Sequence[DocRecord]) -> list[tuple[str, int]]:
-    """(document id, offset) of the fact lines that answer the query, if it asks for facts."""
-    found = _found(query, documents)
+    """(document id, offset) of the fact lines that answer the query, if it asks for facts
+    (or leads with a judgement: ``judgement_query``)."""
+    found = _found(query, documents) or _found(judgement_query(query) or query, documents)
     return [(d.doc_id, f.start) for d, facts in (found or []) for f in facts]
 
 
-def answer_from_facts(query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: DocumentText) -> Answer | None:
+def answer_from_facts(query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: DocumentText, passages: Sequence[Passage] = ()) -> Answer | None:
     """The answer from report facts, or None when the question asks none or no document in
-    scope states one (the quoted answer is made instead)."""
+    scope states one (the quoted answer is made instead). Each fact's citation points at the
+    retrieved passage that holds its line (the pipeline retrieves those passages first), so
+    it opens, pages and numbers like any other citation."""
     found = _found(query, documents)
     if not found:
         return None
-    return _compose(query, found, settings, document_text)
+    return _compose(query, found, settings, document_text, passages)
 
 
 def _found(query: Query, documents: Sequence[DocRecord]) -> list[tuple[DocRecord, list[Fact]]] | None:
@@ -95,7 +112,7 @@ def _found(query: Query, documents: Sequence[DocRecord]) -> list[tuple[DocRecord
     return found[-MAX_REPORTS:]
 
 
-def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: Settings, document_text: DocumentText) -> Answer | None:
+def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: Settings, document_text: DocumentText, passages: Sequence[Passage] = ()) -> Answer | None:
     frame = query.frame
     assert frame is not None
     citations: list[Citation] = []
@@ -106,7 +123,7 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
         text = document_text(doc.doc_id)
         lines = []
         for f in facts:
-            citation = _cite(len(citations) + 1, doc, f, text)
+            citation = _cite(len(citations) + 1, doc, f, text, passages)
             if citation is None:
                 continue
             citations.append(citation)
@@ -142,8 +159,9 @@ def _heading(doc: DocRecord) -> str:
     return f"{who}{when}" + (f" ({'; '.join(extra)})" if extra else "") + ":"
 
 
-def _cite(number: int, doc: DocRecord, fact: Fact, text: str) -> Citation | None:
-    """A citation of the fact's line as it stands in the cleaned document text."""
+def _cite(number: int, doc: DocRecord, fact: Fact, text: str, passages: Sequence[Passage] = ()) -> Citation | None:
+    """A citation of the fact's line as it stands in the cleaned document text, in the
+    passage that holds it when one was retrieved (else the line's own block of text)."""
     start = fact.start
     quote = text[start : start + len(fact.line)] if text else ""
     if not quote or normalize_ws(quote) != normalize_ws(fact.line):
@@ -154,6 +172,7 @@ def _cite(number: int, doc: DocRecord, fact: Fact, text: str) -> Citation | None
     block_start = text.rfind("\n\n", 0, start) + 2 if "\n\n" in text[:start] else 0
     block_end = text.find("\n\n", start + len(quote))
     passage = text[block_start : block_end if block_end >= 0 else len(text)]
+    holder = next((p.chunk for p in passages if p.chunk.doc_id == doc.doc_id and p.chunk.start <= start and start + len(quote) <= p.chunk.end), None)
     return Citation(
         number=number,
         doc_id=doc.doc_id,
@@ -161,13 +180,13 @@ def _cite(number: int, doc: DocRecord, fact: Fact, text: str) -> Citation | None
         kind=doc.kind,
         date=doc.date,
         page=fact.page,
-        paragraph="",
+        paragraph=holder.paragraph_label if holder else "",
         section=AREA_NAMES.get(fact.area, "") and "Judgements" if fact.name == "judgement" else "",
         quote=quote,
         start=start,
         end=start + len(quote),
-        chunk_id="",
-        passage_text=passage,
+        chunk_id=holder.chunk_id if holder else "",
+        passage_text=holder.text if holder else passage,
     )
 
 

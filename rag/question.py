@@ -328,6 +328,8 @@ def _unknown_authorities(text: str, library: Library, frequency: Frequency | Non
             continue  # an ordinary word of the library ('the local authority', 'social care')
         if not strong and (frequency is None or any(f > 2 for f in freq)):
             continue
+        if not strong and not lower and all(w.isupper() and len(w) > 1 for w in name_words):
+            continue  # an acronym ('from CAMHS'): a service as often as a place, unless 'council' follows
         if any(key.startswith(content[0]) or content[0].startswith(key.split()[0]) and len(content[0]) >= 5 for key in (a.key for a in library.authorities)):
             continue  # the start of a name the library holds
         label = " ".join(w.capitalize() if w.islower() else w for w in name_words)

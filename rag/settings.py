@@ -92,11 +92,11 @@ class AnswerSettings(_Section):
         2, ge=1, le=10, description="Sentences per document in a timeline answer."
     )
     abstain_below: float = Field(
-        0.34,
+        0.30,
         ge=0.0,
         le=1.0,
         description="Abstain when the best sentence's support score is below this "
-        "(calibrated on eval/questions.jsonl, see eval/README.md).",
+        "(calibrated on the dev split of eval/questions.jsonl: eval/calibration.md).",
     )
     max_question_chars: int = Field(
         1000, ge=10, le=100_000, description="Longest question accepted."

@@ -15,11 +15,17 @@ QUESTIONS = [json.loads(line) for line in (Path(__file__).resolve().parent.paren
 ANSWERABLE = [q for q in QUESTIONS if q["type"] in ("single_fact", "multi_doc", "change_over_time", "who_when")]
 
 
+def asked(q: dict, settings):
+    """A question as the chat asks it: a follow-up after the question it follows."""
+    previous = rag.ask(q["follows"], settings) if q.get("follows") else None
+    return rag.ask(q["question"], settings, previous=previous)
+
+
 def test_every_sentence_is_found_verbatim_at_its_cited_place(corpus_settings):
     store = components(corpus_settings).store
     checked = 0
     for q in ANSWERABLE:
-        a = rag.ask(q["question"], corpus_settings)
+        a = asked(q, corpus_settings)
         for s in a.sentences:
             for n in s.citations:
                 c = a.citations[n - 1]
@@ -58,11 +64,11 @@ def test_management_oversight_since_2014_is_a_timeline_oldest_first(corpus_setti
 )
 def test_questions_the_corpus_does_not_answer_abstain(corpus_settings, question):
     a = rag.ask(question, corpus_settings)
-    assert a.abstained and a.text.startswith("The documents don't say")
+    assert a.abstained and a.text.startswith(("The documents don't say", "The library has no reports on"))
 
 
 def test_answerable_questions_do_not_abstain(corpus_settings):
-    abstained = [q["id"] for q in ANSWERABLE if rag.ask(q["question"], corpus_settings).abstained]
+    abstained = [q["id"] for q in ANSWERABLE if asked(q, corpus_settings).abstained]
     assert abstained == []
 
 

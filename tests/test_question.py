@@ -46,6 +46,9 @@ def test_a_council_the_library_does_not_hold_is_named_as_such():
     assert frame("How did the 2014 report view the council's adoption service?").unknown_authorities == ()
     assert frame("What did the third monitoring visit letter of August 2023 conclude?").unknown_authorities == ()
     assert frame("children in care in Kent").unknown_authorities == ()
+    # an acronym where a place might stand is a service as often as a council
+    assert frame("Could children get mental health treatment from CAMHS in 2014?").unknown_authorities == ()
+    assert frame("What did Ofsted say about BCP council in 2019?").unknown_authorities == ("BCP",)
 
 
 def test_the_fact_a_question_asks_for():
