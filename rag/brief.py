@@ -444,7 +444,7 @@ def _judgements(store: Any, docs: Sequence[DocRecord], cited_sections: set[tuple
             if home is None:  # a statement across two chunks has no one paragraph to cite
                 continue
             citation = cite(0, Passage(home, 0.0, 0), a - home.start, b - home.start, store.page_starts)
-            cells = tuple(normalize_ws(x) for x in citation.quote.split("\t")) if "\t" in citation.quote else ()
+            cells = tuple(normalize_ws(x).rstrip(":").strip() for x in citation.quote.split("\t")) if "\t" in citation.quote else ()
             yield Judgement(d.doc_id, d.kind, d.date, notes.quote(citation, role=""), cells)
 
 

@@ -439,12 +439,14 @@ def _curated_first(question: str, settings: Settings, k: int | None, filters: Fi
 
 
 def _only_uploads_cover(question: str, settings: Settings, k: int | None, filters: Filters, curated: Filters, held: Library, trusted: Library, previous: Answer | None) -> bool:
-    """Does the question's time (its years, or 'latest') point at uploads alone? Reading
-    the question is cheap: no search is run."""
+    """Does the question's time (its years, or 'latest') or a council it names point at
+    uploads alone? Reading the question is cheap: no search is run."""
     everything = prepare(question, settings, k, filters, previous, held)
     narrowed = prepare(question, settings, k, curated, previous, trusted)
     if narrowed.years_unmatched and not everything.years_unmatched:
         return True
+    if everything.frame and narrowed.frame and set(everything.frame.authorities) - set(narrowed.frame.authorities):
+        return True  # it names a council only uploads are about
     named = set(everything.filters.doc_ids) - set(filters.doc_ids)  # chosen by the plan ('latest')
     return bool(named) and not named <= {d.doc_id for d in trusted.documents}
 

@@ -67,9 +67,10 @@ def test_questions_the_corpus_does_not_answer_abstain(corpus_settings, question)
     assert a.abstained and a.text.startswith(("The documents don't say", "The library has no reports on"))
 
 
-def test_answerable_questions_do_not_abstain(corpus_settings):
+def test_answerable_questions_are_rarely_refused(corpus_settings):
+    """At most 5% of answerable questions refused (issue 13's aim), every one listed."""
     abstained = [q["id"] for q in ANSWERABLE if asked(q, corpus_settings).abstained]
-    assert abstained == []
+    assert len(abstained) <= 0.05 * len(ANSWERABLE), abstained
 
 
 def test_a_wrong_premise_gets_the_contradicting_passage(corpus_settings):

@@ -135,3 +135,21 @@ def test_a_question_about_a_time_only_an_upload_covers_reaches_it(settings):
     assert all(c.uploaded for c in answer.citations) and not answer.notice
     latest = pipeline.ask("What did the latest letter say about caseloads?", settings)
     assert {c.doc_id for c in latest.citations} == {doc_id}
+
+
+UPTON = """Inspection of Upton local authority children's services
+
+Inspection dates: 3 to 7 March 2025
+
+Young carers in Upton have respite breaks every month, arranged by the young carers service.
+"""
+
+
+def test_a_question_naming_a_council_only_an_upload_is_about_reaches_it(settings):
+    doc_id = upload(settings, "upton-report-0123456789.txt", UPTON)
+    answer = pipeline.ask("What are the respite arrangements for young carers in Upton like?", settings)
+    assert doc_id in {c.doc_id for c in answer.citations}, answer.text
+    own = pipeline.documents(settings)[0].authority  # a council of the curated corpus as the filter
+    filtered = pipeline.ask("What are the respite arrangements for young carers in Upton like?", settings, authorities=[own])
+    assert doc_id not in {c.doc_id for c in filtered.citations}  # the filter wins, and says so
+    assert filtered.scope.warning.startswith("Your question asks about Upton, but the council filter is")
