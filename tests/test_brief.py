@@ -14,6 +14,15 @@ def test_old_names_are_the_new_homes_objects():
     assert brief.clean_topic is briefing.clean_topic and brief.MIN_COVERAGE == briefing.MIN_COVERAGE
 
 
+def test_export_depends_on_records_not_on_brief():
+    import subprocess
+
+    code = "import sys, rag.export; print(sorted(m for m in sys.modules if m in ('rag.brief', 'rag.briefing', 'rag.pipeline')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_the_old_entry_point_runs_the_brief_command(capsys):
     assert brief.main([]) == 2
     assert capsys.readouterr().err.startswith("rag brief: error: a topic is required")

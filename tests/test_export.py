@@ -4,10 +4,9 @@ import shutil
 
 import pytest
 
-from rag.brief import BLANK, IMPROVEMENT, STRENGTH, Brief, Judgement, QuizQuestion, Quote, Source, TimelineRow
 from rag.errors import RagError
 from rag.export import ANSWERS, IMPROVEMENTS, SECTIONS, STRENGTHS, TIMELINE_HEADERS, note_groups, slug, to_docx, to_markdown, write
-from rag.records import Citation
+from rag.records import BLANK, IMPROVEMENT, STRENGTH, Brief, Citation, Judgement, QuizQuestion, Quote, Source, TimelineRow
 
 T2010 = "Ofsted letter: annual unannounced inspection of contact, referral and assessment arrangements"
 T2014 = "Ofsted report: inspection of services for children in need of help and protection"
