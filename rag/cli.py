@@ -16,15 +16,39 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from rag.errors import RagError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+BRIEF_FORMATS = ("md", "docx", "pdf")
+
+
+class UsageError(Exception):
+    """A command's arguments cannot work; said in one line as '<prog>: error: <message>'."""
+
+    def __init__(self, message: str, prog: str = "rag brief") -> None:
+        super().__init__(message)
+        self.prog = prog
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser; with ``one_line_errors`` a usage error is one line, not argparse's
+    usage block (`rag brief` is run from scripts and the app's logs read its errors)."""
+
+    def __init__(self, *args, one_line_errors: bool = False, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own
+        super().__init__(*args, **kwargs)
+        self.one_line_errors = one_line_errors
+
+    def error(self, message: str) -> None:
+        if not self.one_line_errors:
+            super().error(message)
+        raise UsageError(message, self.prog)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Question answering over inspection reports, with citations.")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ing = sub.add_parser("ingest", help="index files or folders (default: the corpus folder)")
     ing.add_argument("paths", nargs="*", help="files or folders; default RAG_CORPUS_DIR (corpus/)")
@@ -56,16 +80,37 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="run the evaluation suite (see eval/README.md)", add_help=False)
     ev.add_argument("rest", nargs=argparse.REMAINDER)
 
-    br = sub.add_parser("brief", help="a cited induction brief on a topic", add_help=False)
-    br.add_argument("rest", nargs=argparse.REMAINDER)
+    br = sub.add_parser(
+        "brief", help="a cited induction brief on a topic, as Markdown, Word or PDF",
+        description="A cited induction brief on a topic, as Markdown, Word or PDF.", one_line_errors=True,
+    )
+    br.add_argument("topic", nargs="?", help="the topic, e.g. 'management oversight'")
+    br.add_argument("--since", type=int, default=None, help="only documents from this year on")
+    br.add_argument("--until", type=int, default=None, help="only documents up to this year")
+    br.add_argument("--kind", action="append", default=[], help="only this document kind (repeatable)")
+    br.add_argument("--format", choices=list(BRIEF_FORMATS), default=None, help="default: from -o's suffix, else md")
+    br.add_argument("-o", "--output", type=Path, default=None, help="file to write (md: default stdout)")
+    br.add_argument("--suggest", type=int, nargs="?", const=20, default=None, metavar="N", help="list N suggested topics (default 20) and stop")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] in (["eval"], ["brief"]):  # their own parsers take every option, in any order
-        return _delegate(argv[0], argv[1:])
-    args = _parser().parse_args(argv)
+    if argv[:1] == ["eval"]:  # its own parser takes every option, in any order
+        return _eval(argv[1:])
+    parser = _parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # argparse would say so in the usage block of `rag`, not of the command
+            message = f"unrecognized arguments: {' '.join(extra)}"
+            raise UsageError(message) if args.command == "brief" else parser.error(message)
+    except UsageError as exc:
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:
+        if argv[:1] != ["brief"]:
+            raise
+        return int(exc.code or 0)  # `rag brief --help` returns, as the command always has
     try:
         if args.command == "ingest":
             return _ingest(args)
@@ -77,6 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _accept(args)
         if args.command == "ask":
             return _ask_stdin(args) if args.question == "-" else _ask(args)
+        if args.command == "brief":
+            return _brief(args)
+    except UsageError as exc:
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -85,21 +135,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
-def _delegate(command: str, argv: list[str]) -> int:
+def _eval(argv: list[str]) -> int:
     try:
-        if command == "eval":
-            from eval.__main__ import main as eval_main
+        from eval.__main__ import main as eval_main
 
-            return int(eval_main(argv) or 0)
-        from rag.brief import main as brief_main
-
-        return brief_main(argv)
+        return int(eval_main(argv) or 0)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ModuleNotFoundError as exc:
         print(f"error: {exc}: run `rag eval` from the repository root", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _brief(args: argparse.Namespace) -> int:
+    """`rag brief TOPIC [--since Y] [--until Y] [--kind K] [--format md|docx|pdf] [-o FILE]`,
+    or `rag brief --suggest [N]`. Usage errors are found before the slow part."""
+    from rag import export
+    from rag.pipeline import build_brief, suggest_topics
+    from rag.settings import load_settings
+
+    settings = load_settings()
+    if args.suggest is not None:
+        print("\n".join(suggest_topics(settings, max(1, args.suggest))))
+        return EXIT_OK
+    if not args.topic:
+        raise UsageError("a topic is required, e.g. rag brief \"management oversight\" (rag brief --suggest lists some)")
+    fmt = args.format or (args.output.suffix.lstrip(".").lower() if args.output and args.output.suffix else "md")
+    if fmt not in BRIEF_FORMATS:
+        raise UsageError(f"cannot tell the format from '{args.output}': use --format md, docx or pdf")
+    output = args.output
+    if fmt != "md" and output is None:
+        output = Path(f"brief-{export.slug(args.topic)}.{fmt}")
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"cannot write {output}: the folder {output.parent} does not exist")
+    brief = build_brief(args.topic, settings, since=args.since, until=args.until, kinds=args.kind)
+    if output is None:
+        sys.stdout.write(export.to_markdown(brief))
+        return EXIT_OK
+    print(f"wrote {export.write(brief, output, fmt)}")
+    return EXIT_OK
 
 
 def _ingest(args: argparse.Namespace) -> int:

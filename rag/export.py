@@ -19,9 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rag.brief import BLANK, Brief, Judgement, Quote
 from rag.errors import RagError
-from rag.records import format_date
+from rag.records import BLANK, Brief, Judgement, Quote, format_date
 from rag.text import slug as text_slug
 
 FORMATS = ("md", "docx", "pdf")
@@ -168,13 +167,23 @@ def to_markdown(brief: Brief) -> str:
 def to_docx(brief: Brief, path: Path) -> Path:
     """The brief as a Word document: Title and Heading 1/2 styles, a timeline table, quotes
     with superscript note numbers, and the numbered notes as the last section."""
-    from docx.shared import Cm, Pt, RGBColor
-
     doc = new_document(title(brief), f"Induction brief on {brief.topic}, quoted from the inspection documents")
-    section = doc.sections[0]
+    for part in (_docx_heading, _docx_timeline, _docx_findings, _docx_judgements, _docx_quiz, _docx_sources, _docx_notes):
+        part(doc, brief)
+    page_footer(doc.sections[0], footer(brief))
+    path = Path(path)
+    doc.save(str(path))
+    return path
 
+
+def _docx_heading(doc: Any, brief: Brief) -> None:
     doc.add_paragraph(title(brief), style="Title")
     doc.add_paragraph(intro(brief))
+
+
+def _docx_timeline(doc: Any, brief: Brief) -> None:
+    """Section 1: a row per document, its quotes one paragraph each (or that it is silent)."""
+    from docx.shared import Cm, Pt, RGBColor
 
     doc.add_heading(SECTIONS[0], level=1)
     table = _table(doc, TIMELINE_HEADERS, (Cm(3.6), Cm(2.8), Cm(10.6)))
@@ -192,6 +201,9 @@ def to_docx(brief: Brief, path: Path) -> Path:
             p.paragraph_format.space_after = Pt(4)
             _quote_runs(p, q)
 
+
+def _docx_findings(doc: Any, brief: Brief) -> None:
+    """Section 2: strengths, then areas for improvement, each quote with its year and kind."""
     doc.add_heading(SECTIONS[1], level=1)
     for heading, items in ((STRENGTHS, brief.strengths), (IMPROVEMENTS, brief.improvements)):
         doc.add_heading(heading, level=2)
@@ -202,6 +214,11 @@ def to_docx(brief: Brief, path: Path) -> Path:
             p = doc.add_paragraph(style="List Bullet")
             p.add_run(f"{c.date[:4]} {kind_name(c.kind)}: ").bold = True
             _quote_runs(p, q)
+
+
+def _docx_judgements(doc: Any, brief: Brief) -> None:
+    """Section 3: per document, its judgement-table rows as a table, other statements quoted."""
+    from docx.shared import Cm
 
     doc.add_heading(SECTIONS[2], level=1)
     if not brief.judgements:
@@ -219,6 +236,9 @@ def to_docx(brief: Brief, path: Path) -> Path:
             elif len(j.cells) != 2:
                 _quote_runs(doc.add_paragraph(style="List Bullet"), j.quote)
 
+
+def _docx_quiz(doc: Any, brief: Brief) -> None:
+    """Section 4: the questions, then their answers, the answering words in bold."""
     doc.add_heading(SECTIONS[3], level=1)
     if not brief.quiz:
         doc.add_paragraph("Too little is quoted on this topic to ask questions.").runs[0].italic = True
@@ -230,6 +250,9 @@ def to_docx(brief: Brief, path: Path) -> Path:
             p = _numbered(doc, i, "")
             _quote_runs(p, q.answer, key=q.key)
 
+
+def _docx_sources(doc: Any, brief: Brief) -> None:
+    """Section 5: every document in scope, saying which ones the brief does not quote."""
     doc.add_heading(SECTIONS[4], level=1)
     for i, s in enumerate(brief.sources, start=1):
         p = _numbered(doc, i, "")
@@ -240,17 +263,17 @@ def to_docx(brief: Brief, path: Path) -> Path:
         if not s.cited:
             p.add_run(" Not quoted: says nothing on this topic.").italic = True
 
+
+def _docx_notes(doc: Any, brief: Brief) -> None:
+    """The numbered notes, in small type, runs of notes to one place grouped ('4–6')."""
+    from docx.shared import Pt
+
     doc.add_heading(SECTIONS[5], level=1)
     for numbers, ref in note_groups(brief):
         p = _numbered(doc, numbers, f"{ref}.", indent=1.2)
         p.paragraph_format.space_after = Pt(2)
         for run in p.runs:
             run.font.size = Pt(9)
-
-    page_footer(section, footer(brief))
-    path = Path(path)
-    doc.save(str(path))
-    return path
 
 
 def new_document(heading: str, subject: str) -> Any:

@@ -2,6 +2,7 @@
 
     ingest:  load -> metadata -> clean -> chunk -> embed -> store (+ BM25 follows)
     ask:     question -> retrieve -> answer (-> llm) -> citations
+    brief:   topic -> retrieve -> answer (a timeline) -> briefing -> Brief (export writes it)
 
     >>> import rag
     >>> report = rag.ingest()                       # the corpus folder, incrementally
@@ -29,7 +30,7 @@ from rag.lexical import LexicalIndex
 from rag.load import SUPPORTED, read_bytes, read_document, sniff
 from rag.metadata import describe, load_manifest
 from rag.text import slug
-from rag.records import Answer, Chunk, CleanDoc, Passage
+from rag.records import Answer, Brief, Chunk, CleanDoc, Passage
 from rag.answer_facts import fact_lines
 from rag.question import Library, read_question
 from rag.retrieve import Query, Retriever, plan
@@ -483,6 +484,52 @@ def _answered(question: str, settings: Settings, k: int | None, filters: Filters
     result.timings["retrieve"] = t1 - t0
     result.scope = scope_of(query, filters, library(settings))
     return query, passages, result
+
+
+def build_brief(topic: str, settings: Settings | None = None, *, since: int | None = None, until: int | None = None, kinds: Sequence[str] = ()) -> Brief:
+    """The induction brief on ``topic`` from the documents dated ``since``..``until`` of ``kinds``:
+    retrieved and answered as the chat's change-over-time question, then quoted, sorted and
+    quizzed by ``rag.briefing``.
+
+    Raises QuestionError when no document in range says enough on the topic to quote (or
+    the topic names what no document mentions), RagError when the index is empty.
+    """
+    from rag import briefing
+
+    settings = settings or load_settings()
+    topic = briefing.clean_topic(topic)
+    filters = make_filters(since, until, kinds)
+    parts = components(settings)
+    indexed = parts.store.documents()
+    if not indexed:
+        raise RagError("the index is empty: there is nothing to build a brief from", help="run `rag ingest`, or add documents in the app's Library tab")
+    window = tuple(d for d in indexed if filters.admits(d))
+    if not window:
+        raise QuestionError("since/until/kind", "No indexed document is in that range of years and kinds: widen the years or tick more kinds.", help="`rag docs` lists the documents")
+    strangers = answer_stage.unknown_names(f"Topic: {topic}", parts.lexical.seen)  # the first word may be a name too
+    if strangers:
+        raise QuestionError("topic", f"The documents never mention {', '.join(strangers)}: try a suggested topic.", help="`rag brief --suggest` lists some")
+    query = briefing.brief_query(topic, filters, window)
+    vector = parts.embedder.encode_query(topic)
+    passages = parts.retriever.run(query, vector)
+    timeline = answer_stage.answer(
+        query, passages, briefing.timeline_settings(settings), page_starts=parts.store.page_starts,
+        idf=parts.lexical.idf, seen=parts.lexical.seen, query_vector=vector,
+    )
+    return briefing.run(query, passages, timeline, settings, documents=parts.store, idf=parts.lexical.idf, seen=parts.lexical.seen, query_vector=vector)
+
+
+def suggest_topics(settings: Settings | None = None, n: int = 20) -> list[str]:
+    """Up to ``n`` topics trainers can pick for a brief, from the indexed documents
+    (mined again only when the index content changes; see ``rag.topics``).
+
+    >>> suggest_topics(load_settings(), 5)         # doctest: +SKIP
+    ['management oversight', 'child protection', ...]
+    """
+    from rag import topics
+
+    settings = settings or load_settings()
+    return topics.suggest_topics(components(settings).store, n, index=str(settings.index_dir))
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,13 @@
     -> Query (with the Filters that narrow it) -> Passages
 
 Of the package only ``rag.vocabulary`` is imported on load (``Query.ranking_text`` calls
-``rag.timeframe`` when used), so every stage can import its records without another stage. The records keep their old homes too (``rag.store.DocRecord``,
+``rag.timeframe`` when used), so every stage can import its records without another stage. The records
+keep their old homes too (``rag.store.DocRecord``,
 ``rag.retrieve.Query``, ...), which import them from here.
+
+For an induction brief on a topic (``rag.briefing``), the Answer's citations become
+    Quote (a cited sentence, filed as strength or improvement) -> TimelineRow, Judgement,
+    QuizQuestion, Source -> Brief (everything a handout shows; ``rag.export`` writes it)
 """
 
 from __future__ import annotations
@@ -493,6 +498,109 @@ class Answer:
             "scope": asdict(self.scope),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
+
+
+# -- briefs --------------------------------------------------------------------------------
+
+STRENGTH, IMPROVEMENT = "strength", "improvement"  # the roles of a Quote
+BLANK = "_____"  # the gap of a fill-the-gap quiz question
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim sentence of a document, and the number of the note that cites it."""
+
+    text: str  # the sentence as read: whitespace collapsed, nothing else changed
+    note: int
+    role: str = ""  # strength | improvement | "" (neither)
+    basis: str = ""  # why it was filed under ``role``: a heading, or cue words
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """What one document says on the topic; no quotes: the document says nothing on it."""
+
+    doc_id: str
+    title: str
+    kind: str
+    date: str
+    quotes: tuple[Quote, ...]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A judgement statement, quoted. ``cells`` splits a judgement-table row (area, grade)."""
+
+    doc_id: str
+    kind: str
+    date: str
+    quote: Quote
+    cells: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuizQuestion:
+    """A question whose answer is a cited sentence; ``key`` is the part of it that answers."""
+
+    question: str
+    answer: Quote
+    key: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """A document in a brief's scope, and whether the brief quotes it."""
+
+    doc_id: str
+    title: str
+    kind: str
+    date: str
+    source_note: str
+    cited: bool
+
+
+@dataclass(frozen=True)
+class Brief:
+    """Everything a handout shows, in order. ``notes[n - 1]`` is the citation of note ``n``."""
+
+    topic: str
+    since: int | None
+    until: int | None
+    kinds: tuple[str, ...]
+    timeline: tuple[TimelineRow, ...]
+    strengths: tuple[Quote, ...]
+    improvements: tuple[Quote, ...]
+    judgements: tuple[Judgement, ...]
+    quiz: tuple[QuizQuestion, ...]
+    sources: tuple[Source, ...]
+    notes: tuple[Citation, ...]
+    settings_hash: str
+    created: str = field(default_factory=lambda: dt.date.today().isoformat())
+
+    def note(self, number: int) -> Citation:
+        return self.notes[number - 1]
+
+    def quotes(self) -> list[Quote]:
+        """Every quote in the brief, quiz answers included (they repeat earlier quotes)."""
+        out = [q for row in self.timeline for q in row.quotes]
+        out += [*self.strengths, *self.improvements, *(j.quote for j in self.judgements)]
+        return out + [q.answer for q in self.quiz]
+
+    @property
+    def scope(self) -> str:
+        """'all years', 'from 2014', '2014 to 2023', '2014; letter only'."""
+        if self.since is None and self.until is None:
+            years = "all years"
+        elif self.until is None:
+            years = f"from {self.since}"
+        elif self.since is None:
+            years = f"up to {self.until}"
+        else:
+            years = f"{self.since} to {self.until}" if self.since != self.until else f"{self.since}"
+        return years + (f"; {', '.join(self.kinds)} only" if self.kinds else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def page_at(starts: Sequence[tuple[int, int | None]], offset: int) -> int | None:

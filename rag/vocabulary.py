@@ -41,6 +41,9 @@ WHEN = re.compile(
     rf"\b\d{{1,2}}(?:\s{{0,2}}(?:and|-|–|to)\s{{0,2}}\d{{1,2}})?\s{{1,3}}{MONTH_RE}\b|\b{MONTH_RE}\s{{1,3}}(?:\d{{1,2}}\b|{YEAR_RE})"
 )
 YEAR = re.compile(rf"\b({YEAR_RE})\b")
+# A year, a month and year or a day and month named in a sentence ("in March 2009", "2014",
+# "on 5th June"): what a fill-the-gap question must not blank as a count.
+DATE_MENTION = re.compile(rf"\b(?:\d{{1,2}} )?(?:{MONTH_RE} )?{YEAR_RE}\b|\b\d{{1,2}}(?:st|nd|rd|th)? {MONTH_RE}\b")
 
 # Ofsted's grades, best first. "Adequate" and "performs poorly/excellently" belong to the
 # frameworks before 2013; "requires improvement to be good" is the longer form of RI.
@@ -49,6 +52,22 @@ GRADE_RANK = {"outstanding": 4, "good": 3, "requires improvement": 2, "adequate"
 _GRADE_ALTERNATIVES = r"requires\s+improvement(?:\s+to\s+be\s+good)?|require\s+improvement|outstanding|good|inadequate|adequate"
 GRADE = re.compile(rf"\b({_GRADE_ALTERNATIVES})\b", re.I)
 _GRADE_AT_END = re.compile(rf"^(?P<area>.*?)[\s:\-–]*\b(?P<grade>{_GRADE_ALTERNATIVES})\s*$", re.I)
+# The grades as inspection prose states them, the earlier frameworks' included ("adequate",
+# a service that "performs poorly"): for finding judgement statements in a document's text.
+GRADE_WORDS = GRADES + ("adequate", "performs poorly")
+GRADE_WORDS_RE = r"(?:" + "|".join(GRADE_WORDS) + ")"
+GRADE_WORD = re.compile(GRADE_WORDS_RE, re.I)
+# How documents state a judgement: "The overall judgement is good", a judgement-table row
+# ("Adoption performance<TAB>Good"), "The effectiveness of the LSCB requires improvement",
+# a judgement with its date ("judged inadequate in July 2022"), a limiting judgement, any
+# "was judged to be ...", and a section heading that carries a grade.
+OVERALL_JUDGEMENT = re.compile(rf"^The overall judgement is {GRADE_WORDS_RE}\b.*$", re.I | re.M)
+JUDGEMENT_ROW = re.compile(rf"^[^\n\t]{{3,160}}\t[ \t]*{GRADE_WORDS_RE}[ \t]*$", re.I | re.M)
+EFFECTIVENESS_LINE = re.compile(rf"^The effectiveness of the [^\n]{{3,120}} (?:requires improvement|is {GRADE_WORDS_RE})[ \t]*$", re.I | re.M)
+JUDGED_WHEN = re.compile(rf"\bjudged (?:to be |as )?[\"'“‘]?{GRADE_WORDS_RE}[\"'”’]?[^.\n]{{0,80}}\b{YEAR_RE}\b", re.I)
+LIMITING_JUDGEMENT = re.compile(r"\blimiting judgement\b|\blimited to '?performs poorly", re.I)
+JUDGED = re.compile(rf"\bjudged (?:to be |as )?[\"'“‘]?{GRADE_WORDS_RE}\b", re.I)
+GRADED_HEADING = re.compile(rf"(?:\brequires improvement|\bis {GRADE_WORDS_RE})\s*$", re.I)
 # Words after which a grade is a statement ("services are inadequate"), not a table cell.
 _STATEMENT_VERBS = frozenset("is are was were be been being remain remains remained as judged rated now still not".split())
 

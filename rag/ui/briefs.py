@@ -22,7 +22,7 @@ from typing import Any
 import gradio as gr
 
 from rag import export
-from rag.brief import build_brief, suggest_topics
+from rag.pipeline import build_brief, suggest_topics
 from rag.errors import RagError
 from rag.settings import Settings
 from rag.ui import render
