@@ -92,7 +92,7 @@ class AnswerSettings(_Section):
         2, ge=1, le=10, description="Sentences per document in a timeline answer."
     )
     abstain_below: float = Field(
-        0.30,
+        0.35,
         ge=0.0,
         le=1.0,
         description="Abstain when the best sentence's support score is below this "
