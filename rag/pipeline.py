@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -91,9 +92,32 @@ class Components:
     retriever: Retriever
 
 
+ComponentFactory = Callable[[Settings], Components]
+_PROVIDED: list[ComponentFactory] = []
+
+
+@contextmanager
+def provided(factory: ComponentFactory) -> Iterator[ComponentFactory]:
+    """Run the pipeline on components of your own: inside the block every stage gets
+    ``factory(settings)`` (another store, an embedder of your own, a fake for a fast test)
+    instead of the ones built from the settings.
+
+        with pipeline.provided(lambda s: Components(store, my_embedder, lexical, retriever)):
+            pipeline.ingest(settings=settings)
+    """
+    _PROVIDED.append(factory)
+    try:
+        yield factory
+    finally:
+        _PROVIDED.remove(factory)
+
+
 def components(settings: Settings) -> Components:
-    """The parts for these settings. The heavy ones (index, model, BM25) are built once per
-    index and model, whatever the answer or app settings; the model loads on first use."""
+    """The parts for these settings (those ``provided`` if any). The heavy ones (index, model,
+    BM25) are built once per index and model, whatever the answer or app settings; the model
+    loads on first use."""
+    if _PROVIDED:
+        return _PROVIDED[-1](settings)
     store, embedder, lexical = _index_parts(settings.index_dir, settings.chroma_url, settings.embed, settings.chunk)
     return Components(store, embedder, lexical, Retriever(store, lexical, embedder.encode_query, settings.retrieve))
 

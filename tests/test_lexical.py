@@ -38,9 +38,9 @@ def lexicon(tmp_path, fake_embedder, monkeypatch):
     store = ChromaStore(settings)
     lexical = LexicalIndex(store, settings.index_dir)
     parts = pipeline.Components(store, fake_embedder, lexical, Retriever(store, lexical, fake_embedder.encode_query, settings.retrieve))
-    monkeypatch.setattr(pipeline, "components", lambda s: parts)
-    assert pipeline.ingest(settings=settings).ok
-    return lexical
+    with pipeline.provided(lambda s: parts):
+        assert pipeline.ingest(settings=settings).ok
+        yield lexical
 
 
 def test_misspelt_words_become_the_library_s_words(lexicon):

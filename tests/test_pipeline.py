@@ -26,8 +26,8 @@ def fake_parts(monkeypatch, fake_embedder):
             built[settings] = pipeline.Components(store, fake_embedder, lexical, Retriever(store, lexical, fake_embedder.encode_query, settings.retrieve))
         return built[settings]
 
-    monkeypatch.setattr(pipeline, "components", components)
-    return components
+    with pipeline.provided(components):  # the pipeline takes its parts: no monkeypatching
+        yield components
 
 
 @pytest.fixture
@@ -356,3 +356,16 @@ def test_a_document_over_the_passage_limit_is_refused_with_its_count(fake_parts,
     [big] = report.failed
     assert big.path.endswith(".pdf") and re.fullmatch(r"would make \d{3} passages, over the limit of 20 for one document \(.*\)", big.message)
     assert report.count("indexed") == 1 and report.embedded_chunks <= 20
+
+
+def test_the_pipeline_takes_the_components_it_is_given(tmp_path, corpus_copy, fake_embedder):
+    """pipeline.provided: parts of your own, without monkeypatching; outside the block the
+    parts are built from the settings again."""
+    settings = load_settings(index_dir=tmp_path / "own", corpus_dir=corpus_copy)
+    store = ChromaStore(settings)
+    lexical = LexicalIndex(store, settings.index_dir)
+    mine = pipeline.Components(store, fake_embedder, lexical, Retriever(store, lexical, fake_embedder.encode_query, settings.retrieve))
+    with pipeline.provided(lambda s: mine):
+        assert pipeline.components(settings) is mine
+        assert pipeline.ingest(settings=settings).ok and store.count() > 0 and pipeline.search("management oversight", settings)
+    assert pipeline.components(settings) is not mine

@@ -45,8 +45,8 @@ def parts(monkeypatch, fake_embedder):
             built[key] = pipeline.Components(store, fake_embedder, lexical, Retriever(store, lexical, fake_embedder.encode_query, settings.retrieve))
         return built[key]
 
-    monkeypatch.setattr(pipeline, "components", components)
-    return components
+    with pipeline.provided(components):
+        yield components
 
 
 @pytest.fixture

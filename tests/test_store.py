@@ -16,7 +16,7 @@ from rag.settings import load_settings
 from rag.store import ChromaStore, Filters
 
 
-def test_reopen_is_safe_under_concurrent_readers(tmp_path, corpus_copy, fake_embedder, monkeypatch):
+def test_reopen_is_safe_under_concurrent_readers(tmp_path, corpus_copy, fake_embedder, request):
     """A reopen (after another process changed the index) used to clear chromadb's shared
     client cache and null the collections while other threads were reading: 7 of 523
     requests failed under load ('RustBindingsAPI' object has no attribute 'bindings', a
@@ -25,7 +25,9 @@ def test_reopen_is_safe_under_concurrent_readers(tmp_path, corpus_copy, fake_emb
     store = ChromaStore(settings)
     lexical = LexicalIndex(store, settings.index_dir)
     parts = pipeline.Components(store, fake_embedder, lexical, Retriever(store, lexical, fake_embedder.encode_query, settings.retrieve))
-    monkeypatch.setattr(pipeline, "components", lambda _settings: parts)
+    provided = pipeline.provided(lambda _settings: parts)  # the pipeline takes these parts
+    provided.__enter__()
+    request.addfinalizer(lambda: provided.__exit__(None, None, None))
     assert pipeline.ingest(settings=settings).ok
     vector = fake_embedder.encode_query("management oversight of caseloads")
     ids = [c.chunk_id for c in store.iter_chunks()][:10]
