@@ -9,10 +9,11 @@ from rag.settings import load_settings
 pytestmark = pytest.mark.integration
 
 
-def test_management_oversight_since_2014_reaches_2014_2023_and_2024(corpus_settings):
+def test_management_oversight_since_2014_reaches_every_document_since_2014(corpus_settings):
+    """A timeline search gives every document of the window its best passages, oldest first."""
     hits = search("how has management oversight changed since 2014?", corpus_settings, k=10)
-    years = [p.chunk.year for p in hits[:10]]
-    assert {2014, 2023, 2024} <= set(years)
+    years = [p.chunk.year for p in hits]
+    assert {2014, 2018, 2022, 2023, 2024, 2026} <= set(years)
     assert 2010 not in years
     assert years == sorted(years)  # oldest first
 
@@ -36,7 +37,11 @@ def test_dense_only_and_bm25_only_modes_work(corpus_settings):
     for mode in ("dense", "bm25"):
         s = corpus_settings.model_copy(update={"retrieve": corpus_settings.retrieve.model_copy(update={"mode": mode})})
         hits = search("Get Safe team exploitation", s, k=5)
-        assert hits and hits[0].chunk.doc_id == "ofsted-2024-12-letter"
+        ids = [h.chunk.doc_id for h in hits]
+        # BM25 finds the team's name; dense alone ranks the 2022 report's exploitation team
+        # paragraph first in the fuller series, the letter naming the team close behind
+        top = ids[:1] if mode == "bm25" else ids[:3]
+        assert "ofsted-2024-12-letter" in top, (mode, ids)
 
 
 def test_real_pdfs_index_with_their_page_numbers(tmp_path):
