@@ -132,7 +132,10 @@ def phone(app, downloads):
 def until(driver, condition, timeout=WAIT, message=""):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: condition(d), message)
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    # an element redrawn between finding it and reading it is looked for again
+    return WebDriverWait(driver, timeout, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)).until(lambda d: condition(d), message)
 
 
 def find(driver, css):
@@ -474,8 +477,10 @@ def test_feedback_records_the_filters_the_answer_was_made_with(browser, app):
     assert record["rating"] == "down" and record["comment"] == "answered from the wrong years"
     assert record["filters"] == {"since": 2023, "until": 2024, "kinds": ["letter"], "authorities": []}
     assert record["question"] == POLICE_2010 and record["searched"]["described"] == "2 letters, 2023\u20132024"
-    first = find_all(browser, DONE)[0]
-    assert "recorded as not useful with your comment" in first.text and not first.find_elements("css selector", "button.rag-rate")
+    # the file is written before the page redraws the answer: wait for the redraw
+    until(browser, lambda d: "recorded as not useful with your comment" in find_all(d, DONE)[0].text, timeout=20,
+          message="the answer did not say its feedback was recorded")
+    assert not find_all(browser, DONE)[0].find_elements("css selector", "button.rag-rate")
 
 
 def test_one_feedback_control_per_answer_and_none_on_errors(browser, app):
