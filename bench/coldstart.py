@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -79,38 +81,48 @@ def environment(work: Path, backend: str, cache: Path) -> dict[str, str]:
     return env
 
 
-def app_cold_start(env: dict[str, str]) -> dict[str, float]:
-    """Launch app.py; seconds to the first HTTP answer of the page and to the first answer."""
-    from gradio_client import Client
-
+@contextmanager
+def running_app(env: dict[str, str], timeout_s: float = 600) -> Iterator[tuple[subprocess.Popen, str, float]]:
+    """app.py started on a free port: (the process, its URL, seconds until the page answered
+    200); stopped on leaving the block. Used here and by bench/national.py."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([PYTHON, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([PYTHON, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(f"app.py exited with {proc.returncode}")
+            if time.perf_counter() - t0 > timeout_s:
+                raise RuntimeError(f"app.py did not serve its page within {timeout_s:.0f} s")
             try:
                 with urlopen(url, timeout=5) as page:
                     if page.status == 200:
                         break
             except OSError:
                 time.sleep(0.05)
-        page_s = time.perf_counter() - t0
-        answer = Client(url, verbose=False).predict(QUESTION, api_name="/ask")
-        answer_s = time.perf_counter() - t0
-        assert answer["text"], answer
-        t1 = time.perf_counter()
-        Client(url, verbose=False).predict(QUESTION, api_name="/ask")
-        warm_s = time.perf_counter() - t1
+        yield proc, url, time.perf_counter() - t0
     finally:
         proc.terminate()
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def app_cold_start(env: dict[str, str]) -> dict[str, float]:
+    """Launch app.py; seconds to the first HTTP answer of the page and to the first answer."""
+    from gradio_client import Client
+
+    t0 = time.perf_counter()
+    with running_app(env) as (_, url, page_s):
+        answer = Client(url, verbose=False).predict(QUESTION, api_name="/ask")
+        answer_s = time.perf_counter() - t0
+        assert answer["text"], answer
+        t1 = time.perf_counter()
+        Client(url, verbose=False).predict(QUESTION, api_name="/ask")
+        warm_s = time.perf_counter() - t1
     return {"page_s": page_s, "answer_s": answer_s, "warm_client_s": warm_s}
 
 

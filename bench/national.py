@@ -23,16 +23,14 @@ import os
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.coldstart import free_port  # noqa: E402
+from bench.coldstart import running_app  # noqa: E402
 from bench.report import PYTHON, RESULTS, command_line, header, load, pct, table, write  # noqa: E402
 
 LIBRARY = ROOT.parent / "shared" / "ofsted"
@@ -126,24 +124,10 @@ def app_step(library: Path, work: Path) -> dict:
 
     from eval.dataset import load_questions
 
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(RAG_INDEX_DIR=str(work / "index"), RAG_CORPUS_DIR=str(library), RAG_UPLOADS_DIR=str(work / "uploads"),
-               RAG_APP__PORT=str(port), RAG_APP__FEEDBACK_PATH=str(work / "feedback.jsonl"),
-               GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False")
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([PYTHON, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        while True:
-            try:
-                urlopen(url, timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.perf_counter() - t0 > 600:
-                    raise RuntimeError("the app did not start")
-                time.sleep(0.2)
-        page_s = time.perf_counter() - t0
+               RAG_APP__FEEDBACK_PATH=str(work / "feedback.jsonl"), GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False")
+    with running_app(env) as (proc, url, page_s):
         client = Client(url, verbose=False)
         t1 = time.perf_counter()
         client.predict("How has Kent's help and protection changed since 2015?", api_name="/ask")
@@ -152,13 +136,7 @@ def app_step(library: Path, work: Path) -> dict:
             client.predict(q.question, api_name="/ask")
         status = Path(f"/proc/{proc.pid}/status").read_text()
         hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")) / 1024
-        return {"page_s": page_s, "first_answer_after_page_s": first_s, "restart_to_first_answer_s": page_s + first_s, "app_peak_rss_mb": hwm}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    return {"page_s": page_s, "first_answer_after_page_s": first_s, "restart_to_first_answer_s": page_s + first_s, "app_peak_rss_mb": hwm}
 
 
 def main(argv: list[str] | None = None) -> int:
