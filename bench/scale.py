@@ -96,7 +96,8 @@ def copy_documents(store, args: argparse.Namespace) -> tuple[int, float, float]:
     import numpy as np
 
     from rag.embed import pack, unpack
-    from rag.records import CleanDoc, SourceDoc, format_date
+    from rag.records import CleanDoc, SourceDoc
+    from rag.vocabulary import format_date
 
     docs = store.documents()
     corpus = str((args.work / "corpus").resolve())

@@ -31,12 +31,12 @@ from rag.answer_facts import CORRECTION, answer_from_facts, judgement_query
 from rag.cite import PageStarts, cite, quote_spans
 from rag.embed import unpack
 from rag.lexical import query_tokens, tokens
-from rag.records import Answer, AnswerSentence, Citation, Passage, TimelineEntry, format_date
+from rag.records import Answer, AnswerSentence, Citation, Passage, TimelineEntry
 from rag.retrieve import Query
 from rag.settings import AnswerSettings, Settings
 from rag.store import DocRecord
 from rag.text import STOPWORDS, normalize_ws, stem
-from rag.vocabulary import DATE_RANGE, GRADE, MONTH_RE, NUMBER_WORD_RE, WHEN, YEAR
+from rag.vocabulary import DATE_RANGE, GRADE, MONTH_RE, NUMBER_WORD_RE, WHEN, YEAR, format_date
 
 Idf = Callable[[str], float]
 Seen = Callable[[str], bool]

@@ -19,12 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace as dc_replace
 
 from rag.facts import AREA_NAMES
-from rag.records import Answer, AnswerSentence, Citation, Fact, Passage, ReportFacts, format_date
+from rag.records import Answer, AnswerSentence, Citation, Fact, Passage, ReportFacts
 from rag.retrieve import Query
 from rag.settings import Settings
 from rag.store import DocRecord
 from rag.text import normalize_ws
-from rag.vocabulary import grade_label
+from rag.vocabulary import format_date, grade_label
 
 DocumentText = Callable[[str], str]
 CORRECTION = "The documents say otherwise."

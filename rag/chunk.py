@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.records import Chunk, CleanDoc, format_date
+from rag.records import Chunk, CleanDoc
 from rag.settings import CHUNKER_VERSION
 from rag.text import quotable_spans, sentence_spans
-from rag.vocabulary import DATE_LINE, MONTHS, ORDINAL, authority_key
+from rag.vocabulary import DATE_LINE, MONTHS, ORDINAL, authority_key, format_date
 
 TokenCounter = Callable[[str], int]
 

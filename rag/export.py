@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
-from rag.records import BLANK, Brief, Judgement, Quote, format_date
+from rag.records import BLANK, Brief, Judgement, Quote
 from rag.text import slug as text_slug
+from rag.vocabulary import format_date
 
 FORMATS = ("md", "docx", "pdf")
 AUTHOR = "Inspection documents app"  # the .docx author: the app that quoted, not the library

@@ -36,11 +36,12 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from rag.cite import PageStarts, cite, quote_spans, split_cited
 from rag.errors import BackendError, SettingsError
 from rag.prompts import load_prompt
-from rag.records import Answer, AnswerSentence, Citation, Passage, format_date
+from rag.records import Answer, AnswerSentence, Citation, Passage
 from rag.retrieve import Query
 from rag.settings import LlmSettings, Settings
 from rag.text import content_words, stem
 from rag.verify import verify
+from rag.vocabulary import format_date
 
 DEFAULT_URLS = {"openai": "http://127.0.0.1:8000/v1", "ollama": "http://127.0.0.1:11434"}
 LLAMACPP_CONTEXT = 4096  # tokens of context for in-process GGUF models

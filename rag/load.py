@@ -142,7 +142,12 @@ def read_pdf(
     whole file by ``max_chars`` and by ``max_chars_per_byte`` times the file's size, checked
     page by page so that extraction stops as soon as either is passed."""
     import pypdf
-    from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
+    from pypdf.errors import (
+        FileNotDecryptedError,
+        LimitReachedError,
+        PdfReadError,
+        PyPdfError,
+    )
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:

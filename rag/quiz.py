@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from rag import vocabulary
 from rag.classify import cue_word
 from rag.lexical import tokens
-from rag.records import BLANK, Citation, Judgement, QuizQuestion, Quote, TimelineRow, format_date
+from rag.records import BLANK, Citation, Judgement, QuizQuestion, Quote, TimelineRow
 from rag.store import DocRecord
+from rag.vocabulary import format_date
 
 QUIZ_MIN, QUIZ_TARGET, QUIZ_MAX = 5, 8, 10
 

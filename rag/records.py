@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag.vocabulary import authority_key
+from rag.vocabulary import authority_key, format_date
 
 
 @dataclass(frozen=True)
@@ -616,15 +616,3 @@ def page_at(starts: Sequence[tuple[int, int | None]], offset: int) -> int | None
 def upload_note(uploaded: str) -> str:
     """What readers are told of a document a user uploaded, wherever it is shown."""
     return f"uploaded by a user on {format_date(uploaded) or 'an unknown date'}"
-
-
-def format_date(value: dt.date | str | None) -> str:
-    """'28 July 2010' from a date or an ISO string; '' when unknown."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return f"{value.day} {value:%B %Y}"

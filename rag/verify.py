@@ -28,8 +28,9 @@ import re
 from collections.abc import Sequence
 
 from rag import vocabulary
-from rag.records import Passage, format_date
+from rag.records import Passage
 from rag.text import content_words, iter_numbers, sentence_spans, stem, words
+from rag.vocabulary import format_date
 
 MIN_COVERAGE = 0.7
 # 'may' is left out: it is far more often a verb, and 'May 2023' still needs its year.

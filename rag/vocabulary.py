@@ -152,16 +152,30 @@ def grade_label(grade: str) -> str:
     return grade[:1].upper() + grade[1:]
 
 
+def _as_date(value: dt.date | str) -> dt.date | str:
+    """A date from a date or an ISO string; a string that is not ISO comes back unchanged."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def month_year(value: dt.date | str | None) -> str:
     """'June 2014' from a date or an ISO string; '' when unknown."""
     if not value:
         return ""
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return f"{value:%B %Y}"
+    value = _as_date(value)
+    return value if isinstance(value, str) else f"{value:%B %Y}"
+
+
+def format_date(value: dt.date | str | None) -> str:
+    """'28 July 2010' from a date or an ISO string; '' when unknown."""
+    if not value:
+        return ""
+    value = _as_date(value)
+    return value if isinstance(value, str) else f"{value.day} {value:%B %Y}"
 
 
 def authority_key(name: str) -> str:

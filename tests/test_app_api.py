@@ -6,11 +6,11 @@ temporary index built from a copy of corpus/ by the app's own first-start build.
 
 import re
 import shutil
-import socket
 import time
 from pathlib import Path
 
 import pytest
+from loopback import free_port
 
 from rag.settings import AppSettings, Settings
 
@@ -28,12 +28,6 @@ GOOD_PDF_LINES = [
 
 
 # -- helpers shared with test_browser.py -----------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_pdf(path: Path, lines: list[str]) -> Path:

@@ -10,18 +10,19 @@ file's text, the app's own widgets, an answer.
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import shutil
 import uuid
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlparse
+from urllib.parse import quote, urlencode
 
+import loopback
 import pytest
+from loopback import free_port, multipart
+from test_app_api import QUESTION, ROOT
 
 from rag.settings import AppSettings, Settings
-from test_app_api import QUESTION, ROOT, free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -73,36 +74,11 @@ PUBLIC = {
 
 def request(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
     """(status, headers, first 256 kB of the body); a stream that stays open is cut at 3 s."""
-    u = urlparse(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        conn.sock.settimeout(3)
-        chunks, size = [], 0
-        try:
-            while size < 256_000 and (chunk := resp.read1(65536)):
-                chunks.append(chunk)
-                size += len(chunk)
-        except TimeoutError:
-            pass
-        text = b"".join(chunks).decode("utf-8", "replace")
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, text
-    finally:
-        conn.close()
+    return loopback.request(url, method, path, body, headers, idle_s=3, timeout=30)
 
 
 def json_body(data: dict) -> tuple[bytes, dict]:
     return json.dumps(data).encode(), {"Content-Type": "application/json"}
-
-
-def multipart(name: str, content: bytes) -> tuple[bytes, dict]:
-    boundary = uuid.uuid4().hex
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
-        f"Content-Type: text/plain\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
-    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
 def routes(app) -> list[tuple[str, str]]:
@@ -153,18 +129,9 @@ def app(tmp_path_factory):
 
 def login(url: str) -> str:
     """Log in as the browser's form does; the Cookie header that carries the session."""
-    u = urlparse(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    try:
-        form = urlencode({"username": USER, "password": PASSWORD})
-        conn.request("POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
-        resp = conn.getresponse()
-        assert resp.status == 200, resp.read()
-        cookies = [v.split(";", 1)[0] for k, v in resp.getheaders() if k.lower() == "set-cookie"]
-    finally:
-        conn.close()
-    assert cookies, "no session cookie after login"
-    return "; ".join(cookies)
+    status, cookie = loopback.login(url, USER, PASSWORD)
+    assert status == 200 and cookie, f"login answered {status}, cookie {cookie!r}"
+    return cookie
 
 
 def inputs(api: str | None) -> list:
@@ -192,7 +159,7 @@ def call(url: str, cookie: str, api: str):
 def logged_in(app):
     """What a logged-in user can reach: inputs for the probes, and content that must not leak."""
     demo, url, cookie, settings = app
-    body, headers = multipart("rota.txt", SECRET.encode())
+    body, headers = multipart("rota.txt", SECRET.encode(), "text/plain")
     status, _, text = request(url, "POST", "/gradio_api/upload", body, headers | {"Cookie": cookie})
     assert status == 200, text
     [uploaded] = json.loads(text)
@@ -236,7 +203,7 @@ def probes(demo, template: str, method: str, facts: dict, cookie: str, url: str)
         path = re.sub(r"\{[^}]+\}", "x", path)
         body, headers = None, {}
         if method == "POST" and template == "/gradio_api/upload":
-            body, headers = multipart("probe.txt", b"probe")
+            body, headers = multipart("probe.txt", b"probe", "text/plain")
         elif method == "POST":
             fn_index = next((i for i, fn in demo.fns.items() if fn.api_name == (api or "ask")), 0)
             # every field any of Gradio's POST routes requires, so each reaches its handler

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from loopback import free_port
 
 from rag.errors import IndexStoreError
 from rag.pipeline import ask, components, ingest, search
@@ -15,12 +16,6 @@ from rag.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(path: Path, port: int) -> subprocess.Popen:

@@ -7,19 +7,16 @@ running app (an empty corpus, so it starts at once) over plain HTTP on loopback.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlparse
 
+import loopback
 import pytest
+from loopback import free_port, multipart, request
 
 from rag.settings import AppSettings, Settings
 from rag.ui import guard
@@ -222,12 +219,6 @@ def test_an_upload_killed_after_its_commit_is_kept_once_swept(tmp_path):
 # -- integration: the running app -------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(tmp: Path, **app):
     from rag.ui import create_app, serve
 
@@ -241,26 +232,6 @@ def start(tmp: Path, **app):
     url = serve(demo, settings, block=False, quiet=True)
     assert demo.rag_handlers.startup.wait(600)
     return demo, url, settings
-
-
-def request(url: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-    u = urlparse(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read().decode("utf-8", "replace")
-    finally:
-        conn.close()
-
-
-def multipart(name: str, content: bytes) -> tuple[bytes, dict]:
-    boundary = uuid.uuid4().hex
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
-    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
 def call(url: str, api: str, data: list, headers: dict | None = None) -> tuple[str, object]:
@@ -374,9 +345,7 @@ def login_app(tmp_path_factory):
 
 
 def login(url: str, password: str = PASSWORD, headers: dict | None = None) -> tuple[int, str]:
-    form = urlencode({"username": USER, "password": password}).encode()
-    status, head, _ = request(url, "POST", "/login", form, {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
-    return status, head.get("set-cookie", "").split(";", 1)[0]
+    return loopback.login(url, USER, password, headers)
 
 
 @pytest.mark.integration

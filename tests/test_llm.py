@@ -17,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from loopback import free_port
 
 from rag import llm
 from rag.answer import answer as answer_stage
@@ -258,15 +259,9 @@ def loopback():
     socket_allow_hosts(["127.0.0.1"], allow_unix_socket=True)
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_unreachable_backend_gives_the_extractive_answer(backend, query, passages, tmp_path, loopback):
-    port = closed_port()
+    port = free_port()  # nothing listens there: the connection is refused
     url = f"http://127.0.0.1:{port}" + ("/v1" if backend == "openai" else "")
     s = load_settings(index_dir=tmp_path / "idx", llm={"backend": backend, "base_url": url, "timeout_s": 2})
     assert llm.chat_model(s.llm).max_retries == 0 if backend == "openai" else True  # one attempt, not several

@@ -8,7 +8,6 @@ nothing verifiable falls back to the quoted answer with a notice.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from loopback import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.llm]
 
@@ -27,12 +27,6 @@ FELL_BACK = (
     "The model's answer could not be verified against the documents; showing the quoted answer instead.",
     "The model found no answer in the documents; showing the quoted answer instead.",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -29,8 +29,8 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 import pytest
-
-from test_app_api import QUESTION, ROOT, free_port
+from loopback import free_port
+from test_app_api import QUESTION, ROOT
 from test_load_app import call, upload
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

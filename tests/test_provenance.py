@@ -3,7 +3,6 @@ can keep uploads out of answers until accepting them. Real Chroma, the fake embe
 
 import datetime as dt
 import json
-import os
 
 import pytest
 
@@ -11,11 +10,11 @@ from rag import cli, pipeline
 from rag.errors import IndexStoreError
 from rag.lexical import LexicalIndex
 from rag.provenance import LEDGER
-from rag.records import format_date
 from rag.retrieve import Retriever
 from rag.settings import AnswerSettings, load_settings
 from rag.store import ChromaStore
 from rag.ui import exports, render, sources
+from rag.vocabulary import format_date
 
 # The attack: a fake letter, uploaded, that became the cited answer about 2014 caseloads.
 FAKE = """2 March 2014
@@ -102,7 +101,7 @@ def test_uploads_can_wait_for_an_administrator(settings, monkeypatch, capsys):
     for key, value in {"RAG_INDEX_DIR": strict.index_dir, "RAG_CORPUS_DIR": strict.corpus_dir, "RAG_UPLOADS_DIR": strict.uploads_dir,
                        "RAG_ANSWER__UPLOADS": "accepted_only"}.items():
         monkeypatch.setenv(key, str(value))
-    assert cli.main(["docs"]) == 0 and f"waiting" in capsys.readouterr().out
+    assert cli.main(["docs"]) == 0 and "waiting" in capsys.readouterr().out
     assert cli.main(["accept", doc_id]) == 0 and f"accepted  {doc_id}" in capsys.readouterr().out
     assert doc_id in json.dumps(json.loads((strict.uploads_dir / LEDGER).read_text()))
 

@@ -11,9 +11,9 @@ from typing import Any
 import gradio as gr
 
 from rag.errors import RagError
-from rag.records import format_date
 from rag.settings import Settings
 from rag.ui import render
+from rag.vocabulary import format_date
 
 # Run after the viewer shows a cited place: bring the marked quote into view.
 SCROLL_TO_QUOTE_JS = """

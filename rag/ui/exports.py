@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from rag.export import md_text, new_document, page_footer
-from rag.records import Answer, AnswerSentence, Citation, format_date
+from rag.records import Answer, AnswerSentence, Citation
 from rag.ui.render import UNSUPPORTED_NOTE, origin_bits, scope_text, silent
+from rag.vocabulary import format_date
 
 
 def _sentences(sentences: Sequence[AnswerSentence], escape: Any = str) -> str:

@@ -17,13 +17,13 @@ import gradio as gr
 
 import rag
 from rag.errors import RagError
-from rag.records import format_date
 from rag.question import Library
 from rag.scope import council_name
 from rag.settings import Settings
 from rag.ui import render
 from rag.ui.filters import ANY_YEAR
 from rag.ui.startup import Startup
+from rag.vocabulary import format_date
 
 CHOICE_OUTPUTS = 6  # document picker, from year, to year, kinds, councils, library's document choice
 

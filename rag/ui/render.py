@@ -18,9 +18,9 @@ import re
 from collections.abc import Iterable
 
 from rag.cite import MARKER
-from rag.records import Answer, AnswerSentence, Citation, Scope, TimelineEntry, format_date, upload_note
+from rag.records import Answer, AnswerSentence, Citation, Scope, TimelineEntry, upload_note
 from rag.scope import years
-from rag.vocabulary import display_authority
+from rag.vocabulary import display_authority, format_date
 
 HIGHLIGHT_ID = "rag-here"
 UNSUPPORTED_NOTE = "not supported by the cited passages: check before relying on it"

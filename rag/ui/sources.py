@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.records import Answer, Citation, format_date
+from rag.records import Answer, Citation
 from rag.ui.render import attr, inline_html, locate, origin_bits, text_html
+from rag.vocabulary import format_date
 
 EMPTY = (
     '<div class="rag-sources rag-empty">Sources for the answer appear here: each quoted sentence, '

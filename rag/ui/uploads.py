@@ -29,10 +29,10 @@ from pathlib import Path
 from rag.errors import DocumentError, RagError
 from rag.faults import crash_point
 from rag.load import PDF_SUFFIXES, decode_text, sniff
-from rag.text import slug
-from rag.records import format_date
 from rag.settings import Settings
+from rag.text import slug
 from rag.ui.guard import discard_incoming
+from rag.vocabulary import format_date
 
 Progress = Callable[[int, int, str], None]
 FileStages = Callable[[int, str, float], None]  # (index of the uploaded file, stage, share done)
