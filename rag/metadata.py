@@ -164,12 +164,15 @@ def _where(facts: ReportFacts, name: str, default: str) -> str:
     return f"extracted: '{f.line[:80]}'" + (f" (page {f.page})" if f.page else "") if f else default
 
 
+_DANGLING = re.compile(r"(?:[\s,;:]+(?:and|or|of|for|the|to|in|with|on|by))+[\s,;:]*$", re.I)
+
+
 def _title(facts: ReportFacts, text: str) -> str:
     """The document's own heading: an inspection's title line, a letter's subject line."""
     for name in ("framework", "authority"):
         f = facts.of(name)
         if f and re.match(r"^(?:(?:Re-)?[Ii]nspection|Monitoring|Focused|Annual|Joint|Unannounced)\b", f.line):
-            line = f.line[:160]
+            line = _DANGLING.sub("", f.line[:160])  # a wrapped title cut after its 'and'
             if re.match(r"^(?:Re-)?[Ii]nspection of (?:children['’]s social care services|services for)", line) and facts.authority:
                 return f"{facts.authority}: {line}"
             return line

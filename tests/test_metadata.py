@@ -52,6 +52,7 @@ def test_the_report_published_line_wins_over_the_file_name(tmp_path):
     doc = describe(tmp_path / "report-2019-01-01.pdf", b"x", None, read_facts(text, starts), text)
     assert doc.date == dt.date(2014, 6, 30) and doc.provenance["date"].startswith("extracted: 'Report published")
     assert doc.title.startswith("Herefordshire: Inspection of services for children in need")
+    assert doc.title.endswith("children looked after and care leavers")  # its wrapped 'and' is not the end
     assert doc.doc_id == "report-2019-01-01"
 
 
