@@ -11,6 +11,7 @@ split into pages at form feeds. Every refusal is a DocumentError naming the file
 from __future__ import annotations
 
 import io
+import re
 import logging
 import unicodedata
 from collections.abc import Callable
@@ -37,6 +38,8 @@ def sniff(data: bytes, name: str) -> str:
         return "pdf"
     suffix = Path(name).suffix.lower()
     if suffix in PDF_SUFFIXES:
+        if re.match(rb"\s*(?:<!doctype\s+html|<html|<\?xml[^>]*>\s*<!doctype\s+html)", data[:1024], re.I):
+            raise DocumentError(name, "not a PDF: a web page (HTML) saved under a .pdf name", help="download the PDF itself, or save the page as text")
         raise DocumentError(name, "not a PDF (no %PDF header): the file is corrupt or misnamed")
     if suffix not in TEXT_SUFFIXES:
         raise DocumentError(
