@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.metrics import Ranked
+from rag.errors import DocumentError
 from rag.lc import RagEmbeddings
 from rag.load import SUPPORTED, read_document
 from rag.metadata import MANIFEST_NAME, load_manifest
@@ -43,7 +44,10 @@ class NaiveBaseline:
         for path in sorted(self.corpus_dir.iterdir()):
             if path.name == MANIFEST_NAME or path.suffix.lower() not in SUPPORTED:
                 continue
-            pages, _ = read_document(path)
+            try:
+                pages, _ = read_document(path)
+            except DocumentError:
+                continue  # refused by the pipeline too (a web page saved as .pdf): both libraries lack it
             text = "\n".join(p.text for p in pages)
             doc_id = str(manifest[path.name]["id"]) if path.name in manifest else slug(path.stem)
             docs += splitter.create_documents([text], metadatas=[{"doc_id": doc_id}])

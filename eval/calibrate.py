@@ -39,7 +39,7 @@ def sweep(
     rebuild: bool = False,
     progress: Progress | None = None,
 ) -> list[Point]:
-    build_index(settings_for(DEFAULT, index_dir, corpus_dir), rebuild)
+    build_index(settings_for(DEFAULT, index_dir, corpus_dir), rebuild, questions)
     points = []
     for value in values:
         settings = settings_for(DEFAULT, index_dir, corpus_dir, answer={"abstain_below": value})

@@ -74,7 +74,7 @@ def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
                 question=row["question"],
                 answer=row["answer"],
                 key_facts=tuple(tuple(group) for group in row["key_facts"]),
-                sources=tuple(GoldSource(_doc_id(s["doc"], manifest), s["quote"]) for s in row["sources"]),
+                sources=tuple(GoldSource(doc_id_of(s["doc"], manifest), s["quote"]) for s in row["sources"]),
                 years=tuple(row["years"]),
                 split=row.get("split", "dev"),
                 style=row.get("style", ""),
@@ -94,7 +94,7 @@ def load_questions(path: Path, corpus_dir: Path) -> list[Question]:
     return questions
 
 
-def _doc_id(file_name: str, manifest: dict[str, dict]) -> str:
+def doc_id_of(file_name: str, manifest: dict[str, dict]) -> str:
     """The id ingest gives this file: its manifest id, else the slug of its stem."""
     entry = manifest.get(file_name)
     return str(entry["id"]) if entry else slug(Path(file_name).stem)

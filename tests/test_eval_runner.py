@@ -59,3 +59,34 @@ def test_compare_runs_every_configuration_and_draws_the_chart(workspace):
     naive = data["configs"][-1]["summary"]
     assert naive["hit@10"] is not None and naive["key_fact_recall"] is None
     assert (root / "out" / "compare.png").stat().st_size > 10_000
+
+
+def test_a_refused_file_no_question_cites_is_left_out_and_one_cited_is_an_error(tmp_path, fake_embedder, capsys):
+    from eval.dataset import GoldSource, Question
+    from rag import pipeline
+    from rag.errors import RagError
+    from rag.lexical import LexicalIndex
+    from rag.retrieve import Retriever
+    from rag.settings import load_settings
+    from rag.store import ChromaStore
+
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "letter.txt").write_text("Ofsted letter of 3 March 2025.\n\nCaseloads are manageable and supervision is regular.\n")
+    (library / "error-page.pdf").write_bytes(b"<!DOCTYPE html>\n<html><body>Not found</body></html>")
+    settings = load_settings(index_dir=tmp_path / "index", corpus_dir=library)
+    store = ChromaStore(settings)
+    lexical = LexicalIndex(store, settings.index_dir)
+    parts = pipeline.Components(store, fake_embedder, lexical, Retriever(store, lexical, fake_embedder.encode_query, settings.retrieve))
+
+    def question(doc: str) -> Question:
+        return Question("x1", "single_fact", "caseloads?", "manageable", (("manageable",),), (GoldSource(doc, "Caseloads are manageable"),), ())
+
+    with pipeline.provided(lambda s: parts):
+        report = runner.build_index(settings, questions=[question("letter")])
+        assert report.count("indexed") == 1 and len(report.failed) == 1
+        assert "left out (no question cites it)" in capsys.readouterr().err
+        with pytest.raises(RagError, match="evaluation index incomplete: .*error-page.pdf"):
+            runner.build_index(settings, questions=[question("error-page")])
+        with pytest.raises(RagError, match="evaluation index incomplete"):
+            runner.build_index(settings)  # no questions: every file counts
