@@ -19,7 +19,7 @@ import time
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -348,7 +348,17 @@ class ChromaStore:
     def query(self, vector: Sequence[float], n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks with their cosine similarity, best first."""
         where = filters.where() if filters else None
-        query = dict(query_embeddings=[list(map(float, vector))], n_results=max(1, n), where=where, include=["documents", "metadatas", "distances"])
+        query: dict[str, Any] = dict(query_embeddings=[list(map(float, vector))], n_results=max(1, n), include=["documents", "metadatas", "distances"])
+        ids = self._admitted_chunk_ids(filters) if where else None
+        if ids is not None:
+            # The filters name documents, and the catalog lists their chunks: search those
+            # ids. Chroma's metadata filter reads every chunk's row (150-450 ms at 47,000
+            # chunks); a search within ids takes about 10 ms.
+            if not ids:
+                return []
+            query.update(ids=ids, n_results=min(max(1, n), len(ids)))
+        elif where:
+            query["where"] = where
         got = self._call("query", "chunks", "query", **query)
         if any(m is None for m in got["metadatas"][0]) and not self.settings.chroma_url:
             # The vector index named a chunk whose record is gone: another process changed
@@ -361,6 +371,12 @@ class ChromaStore:
             for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
             if meta is not None and text is not None and live.admits(cid, meta.get("doc_id"))
         ]
+
+    def _admitted_chunk_ids(self, filters: Filters) -> list[str] | None:
+        """The current chunk ids of the documents ``filters`` admit, from the catalog; None
+        when a document has no chunk list (written before lists were kept)."""
+        view = self._catalog_view()
+        return view.live.chunk_ids([d.doc_id for d in view.docs if filters.admits(d)])
 
     def nearest_ids(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the nearest chunks, unfiltered, ids only (cheap)."""
@@ -385,10 +401,15 @@ class ChromaStore:
         out: list[Chunk] = []
         live = self.live()
         for doc_id, offset in places:
-            where = {"$and": [{"doc_id": doc_id}, {"start": {"$lte": offset}}, {"end": {"$gt": offset}}]}
-            got = self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"])
+            ids = live.chunk_ids([doc_id])
+            if ids is not None:  # the document's own chunks by id (a metadata filter reads every row)
+                got = self._call("read", "chunks", "get", ids=ids, include=["documents", "metadatas"]) if ids else {"ids": [], "documents": [], "metadatas": []}
+            else:
+                where = {"$and": [{"doc_id": doc_id}, {"start": {"$lte": offset}}, {"end": {"$gt": offset}}]}
+                got = self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"])
             found = [_chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])
-                     if m is not None and t is not None and live.admits(cid, doc_id)]
+                     if m is not None and t is not None and live.admits(cid, doc_id) and m.get("doc_id") == doc_id
+                     and int(m.get("start", -1)) <= offset < int(m.get("end", -1))]
             out.extend(found[:1])  # a write killed mid-way may have left another version's chunk here
         return out
 
@@ -443,17 +464,24 @@ class _Live:
 
     ids: frozenset[str]
     legacy: frozenset[str]
+    by_doc: dict[str, tuple[str, ...]] = field(default_factory=dict)  # each listed document's chunk ids
 
     @classmethod
     def of(cls, metas: Sequence[dict[str, Any]]) -> _Live:
-        ids: set[str] = set()
+        by_doc: dict[str, tuple[str, ...]] = {}
         legacy: set[str] = set()
         for m in metas:
             if "chunk_ids" in m:
-                ids.update(x for x in str(m["chunk_ids"]).split(",") if x)
+                by_doc[str(m["doc_id"])] = tuple(x for x in str(m["chunk_ids"]).split(",") if x)
             else:
                 legacy.add(str(m["doc_id"]))
-        return cls(frozenset(ids), frozenset(legacy))
+        return cls(frozenset(i for ids in by_doc.values() for i in ids), frozenset(legacy), by_doc)
+
+    def chunk_ids(self, doc_ids: Sequence[str]) -> list[str] | None:
+        """The current chunks of these documents, or None when one of them has no list."""
+        if any(d not in self.by_doc for d in doc_ids):
+            return None
+        return [i for d in doc_ids for i in self.by_doc[d]]
 
     def admits(self, chunk_id: str, doc_id: str | None = None) -> bool:
         if chunk_id in self.ids:
