@@ -149,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     ing = ingest_step(args.library, args.work, args.reuse)
+    saved = args.work / "ingest.json"
+    if ing["chunks_embedded"]:
+        ing["measured"] = time.strftime("%Y-%m-%d %H:%M")
+        saved.write_text(json.dumps(ing, default=str), encoding="utf-8")
+    elif args.reuse and saved.is_file():
+        # nothing was re-indexed: the ingest figures are those of the run that built the index
+        ing = json.loads(saved.read_text(encoding="utf-8")) | {"reused": True}
     print(json.dumps(ing, indent=1, default=str), file=sys.stderr)
     qry = query_step(args.library, args.work, args.repeat)
     print(json.dumps(qry, indent=1), file=sys.stderr)
@@ -158,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ["files / indexed / refused", f"{ing['files']} / {ing['indexed']} / {len(ing['failed'])}"],
         ["chunks", f"{ing['chunks']:,} ({ing['chunks_embedded']:,} embedded in this run)"],
-        ["ingest wall time", f"{ing['ingest_s'] / 60:.1f} min"],
+        ["ingest wall time", f"{ing['ingest_s'] / 60:.1f} min" + (f" (the run of {ing.get('measured', '?')} that built the index; this run re-used it)" if ing.get("reused") else "")],
         ["stages (read, clean, chunk, embed, write)", ", ".join(f"{st.get(k, 0):.0f} s" for k in ("read", "clean", "chunk", "embed", "write"))],
         ["ingest rate / raw encode rate", f"{ing.get('ingest_chunks_per_s', 0):.1f} / {ing['raw_encode_chunks_per_s']:.1f} chunks/s "
          f"({ing.get('ingest_chunks_per_s', 0) / ing['raw_encode_chunks_per_s']:.0%}); embed stage alone {ing.get('embed_stage_chunks_per_s', 0):.1f}/s"],
