@@ -25,6 +25,7 @@ from rag.settings import EmbedSettings
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
+ADD_BATCH = 5000  # under Chroma's largest batch (5,461 here)
 
 
 class NaiveBaseline:
@@ -53,7 +54,8 @@ class NaiveBaseline:
             docs += splitter.create_documents([text], metadatas=[{"doc_id": doc_id}])
         # A fresh collection name: in-memory Chroma clients share state within a process.
         self.store = Chroma(collection_name=f"naive-{uuid.uuid4().hex[:8]}", embedding_function=self.embeddings)
-        self.store.add_documents(docs)
+        for i in range(0, len(docs), ADD_BATCH):  # Chroma refuses larger batches (31,092 chunks of the national series)
+            self.store.add_documents(docs[i : i + ADD_BATCH])
         return len(docs)
 
     def search(self, question: str, k: int = 10) -> list[Ranked]:
