@@ -180,7 +180,6 @@ _DATES = re.compile(rf"{DATE_RANGE.pattern}|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH
 _PREMISE = re.compile(r"^\s*(why (did|was|were|had|has|have|is|are|do|does)\b|given that\b|how come\b)", re.I)
 _FUTURE = re.compile(r"\b(next|will|due|upcoming|forthcoming|future|planned for|going to)\b", re.I)
 _FUTURE_EVIDENCE = re.compile(r"\b(will|next|due|planned|expected|intends?|future)\b", re.I)
-PREMISE_LEEWAY = 0.85
 _NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without", "neither"})
 _ANTONYM_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non")
 
@@ -190,7 +189,7 @@ def threshold(question: str, settings: Settings) -> float:
     the letter praise ...?") shares fewer words with the passage that contradicts it, so
     it gets some leeway: quoting that passage is the answer."""
     base = settings.answer.abstain_below
-    return base * PREMISE_LEEWAY if _PREMISE.search(question) else base
+    return base * settings.answer.premise_leeway if _PREMISE.search(question) else base
 
 
 def expects(question: str) -> tuple[str, re.Pattern[str]] | None:
@@ -218,7 +217,6 @@ def _ordinary(word: str) -> bool:
     return bool(re.search(r"(ing|tion|ment|ness|ity|ies|ed|ly|ous|ive|al|er|s)$", word.lower()))
 
 
-SHAPE_BONUS = 0.08
 _NAME_LIKE = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+\b")
 
 

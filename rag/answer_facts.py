@@ -36,7 +36,6 @@ _FACT_NAMES = {
     "areas_covered": ("areas_covered",),
 }
 _WHICH_DOCS = re.compile(r"\b(?:which|what)\s+(?:monitoring\s+)?(?:visits?|inspections?|reports?|letters?)\b", re.I)
-MAX_REPORTS = 8  # a question naming no council or year gets its facts from at most this many
 
 
 def facts_wanted(facts: ReportFacts, asks: str, area: str, every_area: bool = False) -> list[Fact]:
@@ -64,10 +63,10 @@ def judgement_query(query: Query) -> Query | None:
     return dc_replace(query, frame=dc_replace(frame, asks="judgement"))
 
 
-def fact_lines(query: Query, documents: Sequence[DocRecord]) -> list[tuple[str, int]]:
+def fact_lines(query: Query, documents: Sequence[DocRecord], most: int) -> list[tuple[str, int]]:
     """(document id, offset) of the fact lines that answer the query, if it asks for facts
-    (or leads with a judgement: ``judgement_query``)."""
-    found = _found(query, documents) or _found(judgement_query(query) or query, documents)
+    (or leads with a judgement: ``judgement_query``), from the newest ``most`` reports."""
+    found = _found(query, documents, most) or _found(judgement_query(query) or query, documents, most)
     return [(d.doc_id, f.start) for d, facts in (found or []) for f in facts]
 
 
@@ -76,14 +75,15 @@ def answer_from_facts(query: Query, documents: Sequence[DocRecord], settings: Se
     scope states one (the quoted answer is made instead). Each fact's citation points at the
     retrieved passage that holds its line (the pipeline retrieves those passages first), so
     it opens, pages and numbers like any other citation."""
-    found = _found(query, documents)
+    found = _found(query, documents, settings.answer.max_fact_reports)
     if not found:
         return None
     return _compose(query, found, settings, document_text, passages)
 
 
-def _found(query: Query, documents: Sequence[DocRecord]) -> list[tuple[DocRecord, list[Fact]]] | None:
-    """The documents in scope and the facts of each that answer the query (oldest first)."""
+def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tuple[DocRecord, list[Fact]]] | None:
+    """The documents in scope and the facts of each that answer the query (oldest first;
+    the newest ``most`` of them)."""
     frame = query.frame
     if frame is None or query.groups and frame.asks != "judgement":
         return None
@@ -108,8 +108,8 @@ def _found(query: Query, documents: Sequence[DocRecord]) -> list[tuple[DocRecord
         matching = [(d, [f for f in fs if f.value == frame.grade]) for d, fs in found]
         matching = [(d, fs) for d, fs in matching if fs]
         if matching:
-            return matching[-MAX_REPORTS:]
-    return found[-MAX_REPORTS:]
+            return matching[-most:]
+    return found[-most:]
 
 
 def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: Settings, document_text: DocumentText, passages: Sequence[Passage] = ()) -> Answer | None:

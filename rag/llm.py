@@ -40,7 +40,7 @@ from rag.records import Answer, AnswerSentence, Citation, Passage
 from rag.retrieve import Query
 from rag.settings import LlmSettings, Settings
 from rag.text import content_words, stem
-from rag.verify import verify
+from rag.verify import MIN_COVERAGE, verify
 from rag.vocabulary import format_date
 
 DEFAULT_URLS = {"openai": "http://127.0.0.1:8000/v1", "ollama": "http://127.0.0.1:11434"}
@@ -265,7 +265,7 @@ def _fall_back(fallback: Answer, notice: str, t0: float) -> Answer:
 
 def _finish(reply: str, query: Query, passages: Sequence[Passage], settings: Settings, fallback: Answer, page_starts: PageStarts | None, t0: float) -> Answer:
     """Verify the reply and map its citations to passages, or fall back."""
-    sentences = check_reply(reply, passages)
+    sentences = check_reply(reply, passages, settings.llm.min_support)
     if not any(s.supported for s in sentences):
         if NO_ANSWER in reply.lower().replace("’", "'"):
             return _fall_back(fallback, NO_ANSWER_NOTICE, t0)
@@ -296,7 +296,7 @@ def _finish(reply: str, query: Query, passages: Sequence[Passage], settings: Set
     )
 
 
-def check_reply(reply: str, passages: Sequence[Passage]) -> list[AnswerSentence]:
+def check_reply(reply: str, passages: Sequence[Passage], min_support: float = MIN_COVERAGE) -> list[AnswerSentence]:
     """The reply's sentences with their [n] markers, each verified against the passages it
     cites (numbered from 1 as in the prompt). Numbers that point nowhere are flagged.
 
@@ -305,16 +305,16 @@ def check_reply(reply: str, passages: Sequence[Passage]) -> list[AnswerSentence]
          AnswerSentence('Caseloads were 30.', (9,), False, 'cites [9], which is not a source')]
     """
     parsed = [(_tidy(body), nums) for body, nums in split_cited(reply.strip())]
-    return [_judge(body, nums, passages) for body, nums in parsed if body]
+    return [_judge(body, nums, passages, min_support) for body, nums in parsed if body]
 
 
-def _judge(body: str, nums: list[int], passages: Sequence[Passage]) -> AnswerSentence:
+def _judge(body: str, nums: list[int], passages: Sequence[Passage], min_support: float) -> AnswerSentence:
     bad = [n for n in nums if not 1 <= n <= len(passages)]
     if bad:
         listed = ", ".join(f"[{n}]" for n in bad)
         verb = "which is not a source" if len(bad) == 1 else "which are not sources"
         return AnswerSentence(body, tuple(nums), False, f"cites {listed}, {verb}")
-    supported, note = verify(body, [passages[n - 1] for n in nums])
+    supported, note = verify(body, [passages[n - 1] for n in nums], min_coverage=min_support)
     return AnswerSentence(body, tuple(nums), supported, note)
 
 

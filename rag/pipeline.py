@@ -389,7 +389,7 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
     passages holding those facts' lines (in ``scope``, default the library) come first:
     they are its evidence."""
     passages = parts.retriever.run(query, vector)
-    lines = fact_lines(query, (scope or library(settings)).documents)
+    lines = fact_lines(query, (scope or library(settings)).documents, settings.answer.max_fact_reports)
     if not lines:
         return passages
     held = {p.chunk.chunk_id for p in passages}

@@ -18,9 +18,6 @@ from rag.records import Chunk, DocRecord, Filters, Passage, Query, QuestionFrame
 from rag.settings import RetrieveSettings
 from rag.store import ChromaStore
 
-
-EXHAUSTIVE_WINDOW = 12  # documents in a timeline window retrieved one by one
-MAX_POOL = 600  # passages ranked at once for a longer window
 POST_FILTER_MIN_SHARE = 0.02  # filters admitting less than this go to Chroma's own filter
 POST_FILTER_MAX_POOL = 2000  # largest unfiltered pool taken to filter in memory
 
@@ -112,7 +109,7 @@ class Retriever:
             return [replace(p, rank=i) for i, p in enumerate(passages, start=1)]
         if query.is_timeline and query.window:
             per_doc = max(self.settings.per_document, -(-query.k // max(1, len(query.window))))
-            if len(query.window) <= EXHAUSTIVE_WINDOW:
+            if len(query.window) <= self.settings.exhaustive_window:
                 # Each document is asked on its own, so none in the window is missed.
                 passages: list[Passage] = []
                 for doc in query.window:
@@ -121,7 +118,7 @@ class Retriever:
             else:
                 # A long window: one ranked pass over the whole window, then the best few of
                 # each document, so the cost does not grow with the number of documents.
-                pool = self._ranked(text, vector, query.filters, min(MAX_POOL, per_doc * len(query.window) * 3))
+                pool = self._ranked(text, vector, query.filters, min(self.settings.max_pool, per_doc * len(query.window) * 3))
                 order = {d.doc_id: i for i, d in enumerate(query.window)}
                 taken: dict[str, int] = {}
                 passages = []

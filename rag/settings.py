@@ -85,6 +85,14 @@ class RetrieveSettings(_Section):
     per_document: int = Field(
         2, ge=1, le=10, description="Passages each document contributes to a timeline."
     )
+    exhaustive_window: int = Field(
+        12, ge=1, le=1000,
+        description="A timeline over at most this many documents asks each one on its own; a "
+        "longer window is ranked in one pass (its cost does not grow with the documents).",
+    )
+    max_pool: int = Field(
+        600, ge=10, le=100_000, description="Most passages ranked at once for a longer timeline window."
+    )
 
 
 class AnswerSettings(_Section):
@@ -123,6 +131,15 @@ class AnswerSettings(_Section):
     secondary_penalty: float = Field(
         0.85, ge=0, le=1, description="Factor for a secondary source (a news article) against the inspectors' own words."
     )
+    max_fact_reports: int = Field(
+        8, ge=1, le=1000,
+        description="A facts answer (grades, lead inspectors, dates) quotes at most this many reports, the newest.",
+    )
+    premise_leeway: float = Field(
+        0.85, ge=0, le=1,
+        description="Factor on the abstention threshold for a question built on a premise ('why did "
+        "the letter praise ...?'): it shares fewer words with the passage that contradicts it.",
+    )
     shape_bonus: float = Field(
         0.08, ge=0, le=1, description="Added when a sentence has the shape asked for (a name for who, a date for when, a grade)."
     )
@@ -155,6 +172,11 @@ class LlmSettings(_Section):
     timeout_s: float = Field(60.0, gt=0, le=600, description="Seconds before giving up.")
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
     max_tokens: int = Field(400, ge=16, le=4096, description="Longest reply, in tokens.")
+    min_support: float = Field(
+        0.7, ge=0, le=1,
+        description="Share of an LLM sentence's content words (stemmed, IDF-free) that must occur in "
+        "the passages it cites for it to count as supported (rag.verify).",
+    )
 
 
 class AppSettings(_Section):
@@ -263,7 +285,7 @@ class Settings(BaseSettings):
             "chunk": self.chunk.model_dump(mode="json"),
             "retrieve": self.retrieve.model_dump(mode="json"),
             "answer": self.answer.model_dump(mode="json", exclude={"max_question_chars"}),
-            "llm": self.llm.model_dump(mode="json", include={"backend", "model", "temperature", "max_tokens"}),
+            "llm": self.llm.model_dump(mode="json", include={"backend", "model", "temperature", "max_tokens", "min_support"}),
         }
         blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]

@@ -29,10 +29,11 @@ from collections.abc import Sequence
 
 from rag import vocabulary
 from rag.records import Passage
+from rag.settings import LlmSettings
 from rag.text import content_words, iter_numbers, sentence_spans, stem, words
 from rag.vocabulary import format_date
 
-MIN_COVERAGE = 0.7
+MIN_COVERAGE = LlmSettings().min_support  # the default; the LLM answerer passes settings.llm.min_support
 # 'may' is left out: it is far more often a verb, and 'May 2023' still needs its year.
 MONTHS = frozenset(m for m in vocabulary.MONTHS if m != "may")
 JUDGEMENTS = vocabulary.GRADES

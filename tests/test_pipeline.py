@@ -213,11 +213,10 @@ def test_a_file_changed_while_ingesting_is_indexed_as_it_was_read(fake_parts, se
 
 
 def test_a_long_timeline_window_is_ranked_in_one_pass_and_grouped_oldest_first(fake_parts, settings, tmp_path):
-    from rag.retrieve import EXHAUSTIVE_WINDOW
-
+    window = settings.retrieve.exhaustive_window
     folder = tmp_path / "many"
     folder.mkdir()
-    n = EXHAUSTIVE_WINDOW + 4
+    n = window + 4
     for i in range(n):
         year = 2000 + i
         (folder / f"letter-{year}.txt").write_text(
@@ -228,7 +227,7 @@ def test_a_long_timeline_window_is_ranked_in_one_pass_and_grouped_oldest_first(f
     pipeline.ingest([folder], settings=settings)
     hits = pipeline.search("How has management oversight changed since 2000?", settings, kinds=["letter"])
     years = [p.chunk.year for p in hits]
-    assert years == sorted(years) and len(set(years)) > EXHAUSTIVE_WINDOW
+    assert years == sorted(years) and len(set(years)) > window
     per_doc = {}
     for p in hits:
         per_doc[p.chunk.doc_id] = per_doc.get(p.chunk.doc_id, 0) + 1

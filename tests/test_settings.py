@@ -40,10 +40,29 @@ def test_hash_covers_what_changes_answers_and_nothing_machine_specific(tmp_path)
                           embed={"cache_dir": str(tmp_path / "m")})
     assert moved.hash() == base.hash()
     for changed in ({"answer": {"abstain_below": 0.5}}, {"answer": {"dense_weight": 0.1}}, {"answer": {"boilerplate_penalty": 0.9}},
-                    {"embed": {"backend": "torch"}}, {"llm": {"temperature": 0.7}}):
+                    {"embed": {"backend": "torch"}}, {"llm": {"temperature": 0.7}}, {"answer": {"premise_leeway": 1.0}},
+                    {"answer": {"max_fact_reports": 3}}, {"retrieve": {"exhaustive_window": 4}}, {"retrieve": {"max_pool": 100}}, {"llm": {"min_support": 0.9}}):
         assert load_settings(**changed).hash() != base.hash(), changed
 
 
 def test_the_answerer_s_weights_are_settings_with_their_range():
     with pytest.raises(SettingsError, match="answer.dense_weight"):
         load_settings(answer={"dense_weight": 2})
+
+
+def test_the_answering_stages_keep_no_numeric_knobs_outside_settings():
+    """A weight or threshold written as a module constant changes answers without changing
+    the settings hash: the answering stages take theirs from Settings. (retrieve's two
+    POST_FILTER values only choose how a filtered search runs, not what it returns.)"""
+    import ast
+    from pathlib import Path
+
+    allowed = {"POST_FILTER_MIN_SHARE", "POST_FILTER_MAX_POOL"}
+    root = Path(__file__).resolve().parent.parent / "rag"
+    found = []
+    for name in ("answer.py", "answer_facts.py", "retrieve.py", "question.py", "timeframe.py", "verify.py"):
+        for node in ast.parse((root / name).read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and type(node.value.value) in (int, float):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                found += [f"{name}: {n}" for n in names if n not in allowed]
+    assert not found, found
