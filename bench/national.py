@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     st = ing["stages"]
     rows = [
         ["files / indexed / refused", f"{ing['files']} / {ing['indexed']} / {len(ing['failed'])}"],
-        ["chunks", f"{ing['chunks']:,} ({ing['chunks_embedded']:,} embedded in this run)"],
+        ["chunks", f"{ing['chunks']:,} ({ing['chunks_embedded']:,} embedded in {'that' if ing.get('reused') else 'this'} run)"],
         ["ingest wall time", f"{ing['ingest_s'] / 60:.1f} min" + (f" (the run of {ing.get('measured', '?')} that built the index; this run re-used it)" if ing.get("reused") else "")],
         ["stages (read, clean, chunk, embed, write)", ", ".join(f"{st.get(k, 0):.0f} s" for k in ("read", "clean", "chunk", "embed", "write"))],
         ["ingest rate / raw encode rate", f"{ing.get('ingest_chunks_per_s', 0):.1f} / {ing['raw_encode_chunks_per_s']:.1f} chunks/s "
