@@ -400,18 +400,25 @@ class ChromaStore:
         """The chunks holding each (document id, character offset), in that order."""
         out: list[Chunk] = []
         live = self.live()
+        read: dict[str, list[Chunk]] = {}  # each listed document's chunks, read once
         for doc_id, offset in places:
             ids = live.chunk_ids([doc_id])
             if ids is not None:  # the document's own chunks by id (a metadata filter reads every row)
-                got = self._call("read", "chunks", "get", ids=ids, include=["documents", "metadatas"]) if ids else {"ids": [], "documents": [], "metadatas": []}
+                if doc_id not in read:
+                    got = self._call("read", "chunks", "get", ids=ids, include=["documents", "metadatas"]) if ids else {"ids": [], "documents": [], "metadatas": []}
+                    read[doc_id] = self._admitted(got, live, doc_id)
+                candidates = read[doc_id]
             else:
                 where = {"$and": [{"doc_id": doc_id}, {"start": {"$lte": offset}}, {"end": {"$gt": offset}}]}
-                got = self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"])
-            found = [_chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])
-                     if m is not None and t is not None and live.admits(cid, doc_id) and m.get("doc_id") == doc_id
-                     and int(m.get("start", -1)) <= offset < int(m.get("end", -1))]
-            out.extend(found[:1])  # a write killed mid-way may have left another version's chunk here
+                candidates = self._admitted(self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"]), live, doc_id)
+            # a write killed mid-way may have left another version's chunk here: the first
+            out.extend([c for c in candidates if c.start <= offset < c.end][:1])
         return out
+
+    @staticmethod
+    def _admitted(got: dict[str, Any], live: _Live, doc_id: str) -> list[Chunk]:
+        return [_chunk_from(cid, t, m) for cid, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+                if m is not None and t is not None and live.admits(cid, doc_id) and m.get("doc_id") == doc_id]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         """Stored vectors by chunk id."""
