@@ -23,11 +23,12 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from typing import Any, Protocol
 
-from rag.answer_facts import CORRECTION, answer_from_facts, judgement_query
+from rag.answer_facts import CORRECTION, answer_from_facts, judgement_leads, judgement_query
 from rag.cite import PageStarts, cite, quote_spans
 from rag.embed import unpack
 from rag.lexical import query_tokens, tokens
@@ -100,6 +101,8 @@ class Candidate:
 # result') needs the sentence before it to be understood.
 _LEANS_BACK = re.compile(
     r"^(?:However|But|Despite this|In contrast|Nevertheless|As a result|Consequently|Therefore|This|These|That|Those|It|They|Such|Both|Neither|Furthermore|Also)\b"
+    # a quantifier standing for the previous sentence's subject: 'Some are formulaic.'
+    r"|^(?:Some|Others|Most|Many|A few|Few|All|None|One)\s+(?:are|is|were|was|have|has|had|do|does|did|remain|still|also|lack)\b"
 )
 
 
@@ -307,12 +310,21 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
     elif unheard:
         result = _abstain(query, ranked, passages, settings, page_starts)
         result.notice = f"No document found speaks of '{unheard}'."
-    elif query.is_timeline and query.window:
-        result = _timeline(query, candidates, passages, settings, page_starts)
     else:
-        result = _plain(query, candidates, passages, settings, page_starts)
-        if not result.abstained and document_text is not None and (judged_query := judgement_query(query)) is not None:
-            result = _with_judgement(result, judged_query, documents, settings, document_text)
+        judged_query = judgement_query(query) if document_text is not None else None
+        if query.is_timeline and query.window:
+            leads = judgement_leads(judged_query, documents, settings, document_text, passages) if judged_query and document_text else {}
+            result = _timeline(query, candidates, passages, settings, page_starts, leads)
+        else:
+            result = _plain(query, candidates, passages, settings, page_starts)
+            if not result.abstained and judged_query is not None and document_text is not None:
+                result = _with_judgement(result, judged_query, documents, settings, document_text)
+        if result.abstained and judged_query is not None and document_text is not None:
+            # no sentence answers well enough, but the judgement the question turns on does
+            judged = answer_from_facts(judged_query, documents, settings, document_text, passages)
+            if judged is not None:
+                judged.passages = list(passages)
+                result = judged
     if result.abstained and not result.citations and ranked:  # nearest matches, whatever they say
         result.citations = _abstain(query, ranked, passages, settings, page_starts).citations
     if query.years_unmatched and not result.notice:
@@ -325,10 +337,9 @@ def _with_judgement(result: Answer, query: Query, documents: Sequence[DocRecord]
     """An evaluative question on a judged area ('how effective was the LSCB in 2014?'): the
     report's judgement of that area first, then the quoted findings. ``query``: the question
     for the judgement (``judgement_query``)."""
-    from dataclasses import replace as dc_replace
 
     judged = answer_from_facts(query, documents, settings, document_text, result.passages)
-    if judged is None or len(judged.citations) > 2:
+    if judged is None or len(judged.citations) > max(2, len(query.groups)):
         return result
     shift = len(judged.citations)
     citations = list(judged.citations) + [dc_replace(c, number=c.number + shift) for c in result.citations]
@@ -432,7 +443,10 @@ def _contradicts(question: str, sentences: Sequence[str]) -> bool:
     return False
 
 
-def _timeline(query: Query, candidates: Sequence[Candidate], passages: Sequence[Passage], settings: Settings, page_starts: PageStarts | None) -> Answer:
+def _timeline(query: Query, candidates: Sequence[Candidate], passages: Sequence[Passage], settings: Settings, page_starts: PageStarts | None, leads: Mapping[str, Sequence[Citation]] | None = None) -> Answer:
+    """Each document of the window in turn, oldest first: its judgement lines first where
+    ``leads`` has them (``answer_facts.judgement_leads``), then its best sentences."""
+    leads = leads or {}
     per_doc = settings.answer.per_document_sentences
     best = candidates[0].score if candidates else 0.0
     floor = threshold(query.text, settings)
@@ -443,13 +457,20 @@ def _timeline(query: Query, candidates: Sequence[Candidate], passages: Sequence[
     sentences: list[AnswerSentence] = []
     blocks: list[str] = []
     for doc in query.window:
-        mine = [c for c in candidates if c.passage.chunk.doc_id == doc.doc_id]
+        led = leads.get(doc.doc_id, ())
+        mine = [c for c in candidates if c.passage.chunk.doc_id == doc.doc_id and not _restates(c, led)]
         doc_floor = max(floor, (mine[0].score if mine else 0) * settings.answer.relative_floor, best * settings.answer.timeline_floor)
         chosen = pick(mine, per_doc, doc_floor)
         chosen.sort(key=lambda c: c.passage.chunk.start + c.start)  # the document's own order
         heading = f"{format_date(doc.date) or 'Undated'}, {doc.kind}" + (f" ({doc.framework})" if doc.framework and doc.framework != doc.kind else "")
         doc_sentences = []
         lines = []
+        for lead in led:
+            citation = dc_replace(lead, number=len(citations) + 1)
+            citations.append(citation)
+            s = AnswerSentence(normalize_ws(citation.quote), (citation.number,))
+            doc_sentences.append(s)
+            lines.append(_sentence_line(s, citation))
         for c in chosen:
             number = len(citations) + 1
             citation = cite(number, c.passage, c.start, c.end, page_starts)
@@ -466,6 +487,13 @@ def _timeline(query: Query, candidates: Sequence[Candidate], passages: Sequence[
     summary = _direction(entries)
     text = "\n\n".join(blocks) + (f"\n\n{summary}" if summary else "")
     return Answer(query.text, text, False, "extractive", sentences, citations, list(passages), settings.hash(), timeline=entries, summary=summary)
+
+
+def _restates(c: Candidate, lines: Sequence[Citation]) -> bool:
+    """Is the candidate sentence one of the judgement lines already leading its document?"""
+    begin = c.passage.chunk.start + c.start
+    end = c.passage.chunk.start + c.end
+    return any(line.start < end and begin < line.end for line in lines)
 
 
 def _direction(entries: Sequence[TimelineEntry]) -> str:

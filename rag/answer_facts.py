@@ -54,13 +54,37 @@ _EVALUATIVE = re.compile(r"\bhow\s+(?:good|effective|well|strong|safe)\b|\bhow\s
 
 
 def judgement_query(query: Query) -> Query | None:
-    """An evaluative question on a judged area ('how effective was the LSCB in 2014?') as
-    the question for that area's judgement, whose answer leads the quoted findings; None
-    for any other question."""
+    """A question whose answer a report's judgement leads, as the question for that
+    judgement; None for any other question. Those questions are:
+    - evaluative ones on a judged area ('how effective was the LSCB in 2014?');
+    - comparisons of councils, the latest inspection of one, and change over time, when they
+      are about a judged area ('help and protection in Barset and Wessex', 'how has X's
+      leadership changed?') or about nothing narrower than the inspection itself ('which
+      did better in 2016?', 'what did X's latest inspection find?', 'has X improved?'):
+      the area's judgement, or overall effectiveness, leads the quoted findings."""
     frame = query.frame
-    if frame is None or frame.asks or not frame.area or not _EVALUATIVE.search(query.text):
+    if frame is None or frame.asks:
+        return None
+    if frame.area and _EVALUATIVE.search(query.text):
+        pass
+    elif query.groups or query.timeframe.latest or query.is_timeline:
+        if not frame.area and frame.topic:
+            return None  # a topic of its own ('private fostering') that no judgement names
+    else:
         return None
     return dc_replace(query, frame=dc_replace(frame, asks="judgement"))
+
+
+def judgement_leads(query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: DocumentText, passages: Sequence[Passage] = ()) -> dict[str, list[Citation]]:
+    """Document id -> the citations of its judgement lines that lead its part of the answer
+    (numbered 0: the caller numbers them in place), for a ``judgement_query``."""
+    leads: dict[str, list[Citation]] = {}
+    for doc, facts in _found(query, documents, settings.answer.max_fact_reports) or []:
+        text = document_text(doc.doc_id)
+        cited = [c for f in facts if (c := _cite(0, doc, f, text, passages)) is not None]
+        if cited:
+            leads[doc.doc_id] = cited
+    return leads
 
 
 def fact_lines(query: Query, documents: Sequence[DocRecord], most: int) -> list[tuple[str, int]]:
@@ -102,14 +126,20 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
         return None
     if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not query.timeframe.bounded:
         return None  # many councils, none named: not a question the facts can answer alone
-    found.sort(key=lambda x: (x[0].date or "9999", x[0].doc_id))
-    if frame.asks == "judgement" and frame.grade:
+    found.sort(key=lambda x: (_group_of(query, x[0]), x[0].date or "9999", x[0].doc_id))
+    if frame.asks == "judgement" and frame.grade and not query.timeframe.change:
         # 'when was it judged inadequate?': the reports with that grade; none: a false premise
+        # ('has it improved since its inadequate judgement?' asks about every report since)
         matching = [(d, [f for f in fs if f.value == frame.grade]) for d, fs in found]
         matching = [(d, fs) for d, fs in matching if fs]
         if matching:
             return matching[-most:]
     return found[-most:]
+
+
+def _group_of(query: Query, doc: DocRecord) -> int:
+    """A comparison's councils in the order asked (0 for any other question)."""
+    return next((i for i, (_, only) in enumerate(query.groups) if only.admits(doc)), len(query.groups))
 
 
 def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: Settings, document_text: DocumentText, passages: Sequence[Passage] = ()) -> Answer | None:
@@ -119,6 +149,8 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
     sentences: list[AnswerSentence] = []
     blocks: list[str] = []
     contradicted = False
+    # a change question's grade is said of its first report ('since its inadequate judgement')
+    premised = found[:1] if query.timeframe.change else found
     for doc, facts in found:
         text = document_text(doc.doc_id)
         lines = []
@@ -130,7 +162,7 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
             shown = normalize_ws(citation.quote)
             sentences.append(AnswerSentence(shown, (citation.number,)))
             lines.append(f"{shown} [{citation.number}]")
-            if frame.asks == "judgement" and frame.grade and f.value != frame.grade:
+            if frame.asks == "judgement" and frame.grade and f.value != frame.grade and any(doc is d for d, _ in premised):
                 contradicted = True
         if lines:
             blocks.append(f"{_heading(doc)}\n" + "\n".join(lines))

@@ -395,9 +395,15 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
     held = {p.chunk.chunk_id for p in passages}
     first = [c for c in parts.store.chunks_at(lines) if c.chunk_id not in held]
     promoted = [Passage(c, 1.0, 0) for c in first] + [p for p in passages if p.chunk.chunk_id not in {c.chunk_id for c in first}]
-    promoted.sort(key=lambda p: 0 if any(p.chunk.doc_id == d and p.chunk.start <= o < p.chunk.end for d, o in lines) else 1)
-    k = query.k
-    return [replace(p, rank=i) for i, p in enumerate(promoted[: max(k, len(first))], start=1)]
+    holds_fact = lambda p: 0 if any(p.chunk.doc_id == d and p.chunk.start <= o < p.chunk.end for d, o in lines) else 1  # noqa: E731
+    if query.is_timeline:
+        # every document's passages are kept, still by document oldest first, each
+        # document's judgement lines leading its own passages
+        order = {d.doc_id: i for i, d in enumerate(query.window)}
+        promoted.sort(key=lambda p: (order.get(p.chunk.doc_id, len(order)), holds_fact(p)))
+        return [replace(p, rank=i) for i, p in enumerate(promoted, start=1)]
+    promoted.sort(key=holds_fact)
+    return [replace(p, rank=i) for i, p in enumerate(promoted[: max(query.k, len(first))], start=1)]
 
 
 def ask(question: str, settings: Settings | None = None, *, k: int | None = None, since: int | None = None, until: int | None = None, kinds: Sequence[str] = (), doc_ids: Sequence[str] = (), authorities: Sequence[str] = (), mode: str | None = None, previous: Answer | None = None) -> Answer:

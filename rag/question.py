@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from rag.facts import area_of
 from rag.records import DocRecord, QuestionFrame
 from rag.text import STOPWORDS
-from rag.timeframe import read_timeframe, strip_time
+from rag.timeframe import read_timeframe, strip_change_words, strip_time
 from rag.vocabulary import GRADE, ORDINALS, authority_key, normal_grade
 
 Frequency = Callable[[str], int]  # word -> in how many chunks the library uses it
@@ -51,6 +51,13 @@ _ASK_WORDS = frozenset(
     judgements judged rated rating ratings report reports letter letters latest recent newest current ofsted
     council councils authority services children's what which who when how did was were is are the of in for
     and or better worse compare compared overall effectiveness""".split()
+)
+# Words that ask what an inspection concluded as a whole ('what did its latest inspection find?',
+# 'how did X fare?'): a question made only of these has no topic of its own.
+_OUTCOME_WORDS = frozenset(
+    """find found finds findings result results outcome outcomes conclude concluded conclusion conclusions
+    say said says stand stands standing status verdict fare fared doing perform performed performing
+    """.split()
 )
 _COMPASS = frozenset("north south east west central greater upper lower new old".split())
 _FILLERS = frozenset("one ones same too also again else instead either anything something year years time".split())
@@ -175,7 +182,8 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
         asks = ""  # 'how many inspectors ...' asks for a figure the text gives, not a fact line
     area = area_of(text)
     grade = ""
-    if m := GRADE.search(text):
+    if (m := GRADE.search(text)) and not re.search(r"\bhow\s+$", text[: m.start()], re.I):
+        # ('how good are assessments?' asks a question; it asserts no grade)
         grade = normal_grade(m.group(1))
         if not asks and re.search(r"\b(?:why|how come|was|were|is|are)\b", text, re.I):
             asks, area = "judgement", area_of(text)
@@ -202,6 +210,7 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
         people=people,
         expansions=expansions,
         mentions=tuple(mentions),
+        topic=topic_of(text, library),
     )
 
 
@@ -351,9 +360,16 @@ def _content(text: str, library: Library) -> list[str]:
     return [w for w, _, _ in _words(t) if w not in STOPWORDS and w not in _ASK_WORDS and w not in _FILLERS and not w.isdigit() and len(w) > 2]
 
 
+def topic_of(text: str, library: Library) -> tuple[str, ...]:
+    """What a question is about, beyond its councils, its time, its asking for change and
+    its asking for an inspection's outcome: () for 'has Barset improved since 2015?' or
+    'what did Barset's latest inspection find?'."""
+    return tuple(w for w in _content(strip_change_words(text), library) if w not in _OUTCOME_WORDS)
+
+
 def _is_follow_up(text: str, previous: str, library: Library) -> bool:
     """Short, or opened like a follow-up ('and in 2023?', 'what about care leavers?')."""
-    own = _content(text, library)
+    own = topic_of(text, library)
     return bool(_FOLLOW_OPENERS.match(text)) or len(own) == 0 or (len(text.split()) <= 4 and len(own) <= 2)
 
 
@@ -379,6 +395,15 @@ def _resolve(text: str, previous: str, library: Library) -> str:
     new_tf = read_timeframe(text)
     new_keys, _ = _authorities(text, library)
     prev_keys, prev_mentions = _authorities(previous, library)
+    if new_tf.change and not topic_of(text, library) and (topic := topic_of(previous, library)):
+        # 'has it got better since?' after 'supervision in 2022': that topic, from that year on
+        body = text.strip().rstrip(" ?")
+        before = read_timeframe(previous)
+        year = before.since or before.until
+        if year and not new_tf.bounded:
+            body = re.sub(r"\bsince\s*$", "", body).rstrip() + f" since {year}"
+        where = f" in {' and '.join(prev_mentions)}" if prev_mentions and not new_keys else ""
+        return f"{' '.join(topic)}: {body}{where}?"
     body = _FOLLOW_OPENERS.sub("", text).strip(" ,?") if own else strip_time(previous).rstrip("?")
     if not own:
         for m in prev_mentions:

@@ -306,6 +306,7 @@ class QuestionFrame:
     people: tuple[str, ...] = ()  # people the question names whom the report facts name
     expansions: tuple[str, ...] = ()  # 'manageable' for a premise's 'unmanageable': what a correction would say
     mentions: tuple[str, ...] = field(default=(), repr=False)  # the words that named the councils
+    topic: tuple[str, ...] = ()  # the question's own topic words (question.topic_of); () for 'has X improved?'
 
     @property
     def ranking_text(self) -> str:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+
 from rag.records import TimeFrame
 
 _YEAR = r"((?:19|20)\d\d)"
@@ -59,12 +60,18 @@ def strip_change_words(question: str) -> str:
 _DOC_YEAR = re.compile(rf"\b(?:the\s+|its\s+|their\s+)?{_YEAR}['’]?s?\s+(?:ofsted\s+)?(?:report|letter|inspection|visit|review|judgement|article)\b")
 
 
+# 'since it was judged inadequate in 2018', 'since its inadequate judgement in 2015': a span
+# from the year of the event 'since' names, within the same clause, no other year between.
+_SINCE_CLAUSE = re.compile(rf"\bsince\b(?:(?!(?:19|20)\d\d)[^?.!;,]){{1,60}}?\b{_YEAR}\b")
+
+
 def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
     # One document named by its year ("why did the 2014 report say ... since 2012?"): the
     # question is about that document, whatever other years it mentions.
-    named = {int(m.group(1)) for m in _DOC_YEAR.finditer(q)}
-    if len(named) == 1 and not re.search(r"(?:between|from)\s+(?:the\s+)?(?:19|20)\d\d\b.*\b(?:and|to)\b", q):
+    # ('since the 2014 inspection' is not about that document: it starts a span)
+    named = {int(m.group(1)) for m in _DOC_YEAR.finditer(q) if not re.search(r"\bsince\s*$", q[: m.start()])}
+    if len(named) == 1 and not re.search(r"\b(?:between|from)\s+(?:the\s+)?(?:19|20)\d\d\b.*\b(?:and|to)\b", q):
         year = named.pop()
         return TimeFrame(since=year, until=year, change=False)
     since = until = None
@@ -76,7 +83,7 @@ def read_timeframe(question: str) -> TimeFrame:
     elif m := re.search(rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", q):
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         since, until = a, b
-    elif m := re.search(rf"\b(?:since|after|from)\s+(?:the\s+)?{_YEAR}", q):
+    elif m := re.search(rf"\b(?:since|after|from)\s+(?:the\s+)?{_YEAR}", q) or _SINCE_CLAUSE.search(q):
         since = int(m.group(1)) + (1 if re.search(rf"\bafter\s+(?:the\s+)?{m.group(1)}", q) else 0)
         change_words = change_words or "since" in m.group(0)
     elif m := re.search(rf"\b(?:before|prior to|until|up to)\s+(?:the\s+)?{_YEAR}", q):

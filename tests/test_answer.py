@@ -120,3 +120,10 @@ def test_standard_wording_ranks_below_a_finding():
 def test_each_quote_carries_its_source_inline():
     a = answer(Query("How are caseloads?", 8, Filters(), TimeFrame()), PASSAGES, SETTINGS)
     assert "(2014 letter, para 57) [1]" in a.text
+
+
+def test_a_sentence_whose_subject_is_a_bare_quantifier_is_quoted_with_the_one_it_leans_on():
+    text = "Risk management plans vary in quality. Some are formulaic and not tailored to the child."
+    ranked = score_sentences("how good are risk management plans", [passage("a", 2024, text)], lambda t: 1.0)
+    leaning = next(c for c in ranked if c.text.endswith("tailored to the child."))
+    assert leaning.text.startswith("Risk management plans vary in quality.")

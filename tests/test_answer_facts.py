@@ -36,7 +36,8 @@ def record(doc_id, date, raw):
     return DocRecord(doc_id, "Inspection of Barset", "report", date, f"/{doc_id}.pdf", "h", 2, 3, "", authority=facts.authority, framework=facts.framework, facts=facts.to_json()), text
 
 
-DOCS = dict([("new", record("new", "2022-09-21", REPORT)), ("old", record("old", "2018-07-23", OLDER))])
+OTHER = REPORT.replace("Barset", "Wessex").replace("Good\nOverall effectiveness Good", "Inadequate\nOverall effectiveness Inadequate")
+DOCS = dict([("new", record("new", "2022-09-21", REPORT)), ("old", record("old", "2018-07-23", OLDER)), ("other", record("other", "2022-08-01", OTHER))])
 LIBRARY = Library.of([d for d, _ in DOCS.values()])
 SETTINGS = load_settings()
 
@@ -75,3 +76,81 @@ def test_a_grade_some_report_has_answers_when():
 def test_a_question_the_facts_do_not_answer_gets_none_and_no_evidence():
     a, query = ask("What did inspectors say about leaders?")
     assert a is None and fact_lines(query, LIBRARY.documents, 8) == []
+
+
+# ---------------------------------------------------------------- judgements that lead
+
+
+def _whole(doc_id):
+    """One passage holding a document's whole cleaned text."""
+    from rag.records import Chunk, Passage
+    from rag.text import quotable_spans
+
+    rec, text = DOCS[doc_id]
+    chunk = Chunk(
+        chunk_id=f"{doc_id}-1", doc_id=doc_id, title=rec.title, kind=rec.kind, date=rec.date, year=int(rec.date[:4]),
+        text=text, start=0, end=len(text), header="", section="", page=1, page_end=2, paragraphs=(),
+        sentences=tuple(quotable_spans(text)),
+    )
+    return Passage(chunk, 1.0, 1, 0.5)
+
+
+def answered(question):
+    from rag.answer import answer
+
+    query = plan(read_question(question, LIBRARY), SETTINGS.retrieve, LIBRARY, Filters())
+    passages = [_whole("old"), _whole("new"), _whole("other")]
+    return answer(query, passages, SETTINGS, documents=LIBRARY.documents, document_text=lambda d: DOCS[d][1]), query
+
+
+def test_a_grade_said_of_the_start_of_a_change_question_is_not_a_filter():
+    a, _ = ask("Has Barset's leadership improved since it was judged inadequate in 2018?")
+    assert [c.doc_id for c in a.citations] == ["old", "new"]  # every report since, not only the inadequate one
+    assert not a.text.startswith(CORRECTION)
+    wrong, _ = ask("Has Barset's leadership improved since it was judged good in 2018?")
+    assert wrong.text.startswith(CORRECTION)  # 2018 says inadequate; 2022's outstanding is no contradiction
+
+
+def test_which_questions_a_judgement_leads():
+    from rag.answer_facts import judgement_query
+
+    def led(question):
+        query = plan(read_question(question, LIBRARY), SETTINGS.retrieve, LIBRARY, Filters())
+        judged = judgement_query(query)
+        return judged.frame.area if judged else None
+
+    assert led("what did Barset's latest inspection find?") == ""  # nothing narrower: overall effectiveness
+    assert led("Has Barset improved since 2018?") == ""
+    assert led("how has leadership in Barset changed since 2018?") == "impact_of_leaders"
+    assert led("what did Barset's latest inspection say about supervision?") is None  # a topic no judgement names
+    assert led("how has supervision in Barset changed since 2018?") is None
+    assert led("what did inspectors say about leaders in 2022?") is None  # neither latest, change nor comparison
+
+
+def test_a_change_question_on_a_judged_area_leads_each_report_with_its_judgement():
+    a, _ = answered("How has leadership in Barset changed since 2018?")
+    assert [e.doc_id for e in a.timeline] == ["old", "new"]
+    first, last = (e.sentences[0].text for e in a.timeline)
+    assert "impact of leaders" in first.lower() and first.endswith("Inadequate")
+    assert "impact of leaders" in last.lower() and last.endswith("Outstanding")
+    texts = [s.text for s in a.sentences]
+    assert len(texts) == len(set(texts))  # the judgement line is not quoted again as a finding
+    for c in a.citations:
+        assert DOCS[c.doc_id][1][c.start : c.end] == c.quote
+
+
+def test_a_latest_question_with_no_topic_is_answered_by_that_report_s_judgement():
+    a, query = answered("What did Barset's most recent inspection find?")
+    assert query.filters.doc_ids == ("new",)
+    assert not a.abstained and a.citations[0].doc_id == "new"
+    assert a.citations[0].quote.replace("\t", " ") == "Overall effectiveness: Good"
+
+
+def test_a_comparison_of_councils_leads_with_each_council_s_judgement():
+    a, query = answered("Compare help and protection in Barset and Wessex in 2022")
+    assert len(query.groups) == 2 and not a.abstained
+    lead = [c for c in a.citations if "help and protection" in c.quote.lower()]
+    assert [c.doc_id for c in lead] == ["new", "other"]  # in the order asked, each cited
+    assert lead[0].quote.endswith("Good") and lead[1].quote.endswith("Inadequate")
+    b, _ = answered("barset or wessex, which did better in 2022?")
+    assert [c.quote.replace("\t", " ") for c in b.citations[:2]] == ["Overall effectiveness: Good", "Overall effectiveness: Inadequate"]

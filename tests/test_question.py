@@ -1,10 +1,9 @@
 """Reading questions against a library: councils from the documents' own facts (typos,
 possessives, aliases), councils the library does not hold, fact asks, follow-ups, visits."""
 
-import json
 
 from rag.question import Library, read_question
-from rag.records import Fact, ReportFacts
+from rag.records import ReportFacts
 from rag.store import DocRecord
 
 
@@ -82,3 +81,21 @@ def test_visits_people_and_capitals():
 def test_ranking_text_drops_the_council_names():
     f = frame("How has Kent's help and protection changed since 2015?")
     assert "Kent" not in f.ranking_text and "help and protection" in f.ranking_text
+
+
+def test_a_question_s_own_topic_leaves_out_councils_time_change_and_outcome_words():
+    assert frame("Has Kent improved since 2015?").topic == ()
+    assert frame("What did Kent's most recent inspection find?").topic == ()
+    assert frame("how has supervision in kent changed since 2015").topic == ("supervision",)
+    assert frame("what did the latest kent report say about private fostering").topic == ("private", "fostering")
+
+
+def test_a_follow_up_asking_for_change_keeps_the_previous_topic_from_its_year():
+    f = frame("has it got better since?", previous="what did ofsted say about supervision in Kent in 2015")
+    assert f.follow_up and f.text.startswith("supervision:") and "since 2015" in f.text and "Kent" in f.text
+    assert f.timeframe.since == 2015 and f.timeframe.change
+
+
+def test_how_good_asks_rather_than_asserts_a_grade():
+    assert frame("Compared with 2015, how good are assessments in Kent now?").grade == ""
+    assert frame("Why was Kent judged good in 2022?").grade == "good"

@@ -30,3 +30,15 @@ def test_years_are_dropped_from_the_ranking_text():
 def test_contains():
     tf = TimeFrame(2014, 2023)
     assert tf.contains(2014) and tf.contains(2023) and not tf.contains(2024) and not tf.contains(2010)
+
+
+def test_since_an_event_in_a_year_is_a_span_from_that_year():
+    for q in ("Has it improved since it was judged inadequate in 2018?", "improved since its inadequate judgement in 2018?",
+              "how has it changed since the 2018 inspection"):
+        assert read_timeframe(q) == TimeFrame(since=2018, until=None, change=True, latest=False), q
+    # a document named by its year, with 'since' about something else, is still that document
+    assert read_timeframe("why did the 2014 report say caseloads rose since 2012?") == TimeFrame(since=2014, until=2014, change=False)
+
+
+def test_between_a_named_report_and_a_year_is_a_span():
+    assert read_timeframe("what changed between the 2014 report and 2018") == TimeFrame(since=2014, until=2018, change=True)
