@@ -80,6 +80,9 @@ def read_timeframe(question: str) -> TimeFrame:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         since, until = a, b
         change_words = True
+    elif m := re.search(rf"\b{_YEAR}\s*(?:-|–|to|until)\s*(?:now|today|date|the present)\b", q):
+        since = int(m.group(1))  # '2016 to now': open-ended
+        change_words = True
     elif m := re.search(rf"\b{_YEAR}\s*(?:-|–|to)\s*{_YEAR}\b", q):
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         since, until = a, b
@@ -99,7 +102,8 @@ def read_timeframe(question: str) -> TimeFrame:
             since, until = years[0], years[-1]
         elif len(years) >= 2:
             return TimeFrame(since=years[0], until=years[-1], change=False)
-    latest = bool(re.search(r"\b(latest|most recent|newest|last (?:visit|inspection|letter|report)|currently|now)\b", q))
+    latest = bool(re.search(r"\b(latest|most recent|newest|last (?:visit|inspection|letter|report)|currently|now|current)\b", q)
+                  or re.search(r"\b(?:is|are|has|have)\b[^?.!]*\bstill\b", q))  # 'is it still inadequate?': as it stands
     if latest and re.search(r"\b(now|currently)\b", q) and not re.search(r"\b(latest|most recent|newest|last)\b", q):
         latest = False  # "how are assessments now?" compares; it does not pick one letter
     change = change_words and (since != until or since is None) and not latest

@@ -42,3 +42,14 @@ def test_since_an_event_in_a_year_is_a_span_from_that_year():
 
 def test_between_a_named_report_and_a_year_is_a_span():
     assert read_timeframe("what changed between the 2014 report and 2018") == TimeFrame(since=2014, until=2018, change=True)
+
+
+def test_current_and_still_ask_about_the_latest_report():
+    for q in ("what are Barset's current grades", "is Barset still inadequate", "Is It Still Rated Inadequate?"):
+        assert read_timeframe(q).latest, q
+    assert not read_timeframe("why did the first visit find the front door was still failing?").latest  # past tense
+    assert read_timeframe("why was it still rated inadequate in 2023?") == TimeFrame(since=2023, until=2023)
+
+
+def test_a_year_to_now_is_open_ended():
+    assert read_timeframe("barset ratings 2016 to now") == TimeFrame(since=2016, until=None, change=True)
