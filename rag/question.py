@@ -44,7 +44,6 @@ _ASKS = (
 )
 _COUNT = re.compile(r"\bhow\s+(?:many|much|long|often)\b|\b(?:what|which)\s+(?:number|percentage|proportion)\b", re.I)
 _REFERS = re.compile(r"\b(?:it|its|they|them|their|that|this|those|these|there|then|the same)\b", re.I)
-_COMPARE = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|better|worse|than|or)\b", re.I)
 _FOLLOW_OPENERS = re.compile(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|in)|now|then|ok|and\s+what\s+about|and\s+in|and\s+for)\b", re.I)
 _ASK_WORDS = frozenset(
     """led lead inspector inspectors inspected inspection inspections grade graded grades judgement judgment
@@ -187,7 +186,7 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
         grade = normal_grade(m.group(1))
         if not asks and re.search(r"\b(?:why|how come|was|were|is|are)\b", text, re.I):
             asks, area = "judgement", area_of(text)
-    comparison = len(keys) >= 2 and bool(_COMPARE.search(text))
+    comparison = len(keys) >= 2  # two councils named are read side by side ('impact of leaders X Y 2025')
     visit, visit_words = None, ""
     if m := _VISIT.search(text):
         visit, visit_words = _ordinal(m.group(1)), m.group(0)

@@ -18,6 +18,20 @@ def test_management_oversight_since_2014_reaches_every_document_since_2014(corpu
     assert years == sorted(years)  # oldest first
 
 
+def test_leadership_since_2014_opens_each_report_with_its_leadership_judgement(corpus_settings):
+    """The judgement lines lead each report's own passages; the timeline stays oldest first."""
+    question = "how has leadership changed since 2014?"
+    years = [p.chunk.year for p in search(question, corpus_settings, k=10)]
+    assert years == sorted(years) and {2014, 2018, 2022, 2023, 2024, 2026} <= set(years)
+    a = rag.ask(question, corpus_settings)
+    leads = {e.date[:4]: e.sentences[0].text for e in a.timeline if e.kind == "report"}
+    assert leads["2014"] == "Leadership, management and governance: Requires improvement"
+    assert leads["2018"].endswith("Inadequate") and leads["2022"].endswith("Inadequate") and leads["2026"].endswith("Outstanding")
+    assert all("leaders" in leads[y] for y in ("2018", "2022", "2026"))
+    letters = [e for e in a.timeline if e.kind == "letter"]
+    assert letters and all(e.sentences for e in letters)  # the letters' findings are still there
+
+
 def test_caseloads_in_2014_returns_only_2014_passages_first(corpus_settings):
     hits = search("what did inspectors say about caseloads in 2014?", corpus_settings, k=10)
     assert {p.chunk.year for p in hits} == {2014}

@@ -34,9 +34,11 @@ def test_councils_are_found_with_possessives_typos_and_their_own_short_names():
     assert set(LIB.members("kingston upon hull")) == {"kingston upon hull", "hull"}
 
 
-def test_two_councils_with_a_comparison_word_are_a_comparison():
+def test_two_councils_named_are_a_comparison_with_or_without_a_comparison_word():
     f = frame("which was judged better for children in care in 2019, Kent or Barking and Dagenham?")
     assert f.comparison and set(f.authorities) == {"kent", "barking and dagenham"}
+    assert frame("impact of leaders kent barking and dagenham 2019").comparison
+    assert not frame("impact of leaders kent 2019").comparison
 
 
 def test_a_council_the_library_does_not_hold_is_named_as_such():
