@@ -32,6 +32,7 @@ from rag.answer_facts import CORRECTION, answer_from_facts, judgement_leads, jud
 from rag.cite import PageStarts, cite, quote_spans
 from rag.embed import unpack
 from rag.lexical import query_tokens, tokens
+from rag.question import PREMISE
 from rag.records import Answer, AnswerSentence, Citation, Passage, TimelineEntry
 from rag.retrieve import Query
 from rag.settings import AnswerSettings, Settings
@@ -180,7 +181,6 @@ _EXPECTS = [  # (what the question asks for, what an answer sentence must contai
      re.compile(r"\d|\b" + NUMBER_WORD_RE + r"\b", re.I)),
 ]
 _DATES = re.compile(rf"{DATE_RANGE.pattern}|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_RE}(?:\s+(?:19|20)\d\d)?\b|\b{MONTH_RE}\s+\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\b|\b(?:19|20)\d\d\b", re.I)
-_PREMISE = re.compile(r"^\s*(why (did|was|were|had|has|have|is|are|do|does)\b|given that\b|how come\b)", re.I)
 _FUTURE = re.compile(r"\b(next|will|due|upcoming|forthcoming|future|planned for|going to)\b", re.I)
 _FUTURE_EVIDENCE = re.compile(r"\b(will|next|due|planned|expected|intends?|future)\b", re.I)
 _NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without", "neither"})
@@ -192,7 +192,7 @@ def threshold(question: str, settings: Settings) -> float:
     the letter praise ...?") shares fewer words with the passage that contradicts it, so
     it gets some leeway: quoting that passage is the answer."""
     base = settings.answer.abstain_below
-    return base * settings.answer.premise_leeway if _PREMISE.search(question) else base
+    return base * settings.answer.premise_leeway if PREMISE.search(question) else base
 
 
 def expects(question: str) -> tuple[str, re.Pattern[str]] | None:
@@ -429,7 +429,7 @@ def _contradicts(question: str, sentences: Sequence[str]) -> bool:
     """Does the best evidence say the opposite of what a why-question takes for granted: the
     question's judging word against its antonym ('unmanageable' / 'manageable', 'ineffective'
     / 'effectively') or the same claim with a negation on one side only?"""
-    if not _PREMISE.search(question) or not sentences:
+    if not PREMISE.search(question) or not sentences:
         return False
     qwords = [w.lower() for w in re.findall(r"[A-Za-z]{4,}", question)]
     swords = [w.lower() for w in re.findall(r"[A-Za-z]{4,}", " ".join(sentences))]

@@ -63,7 +63,12 @@ _FILLERS = frozenset("one ones same too also again else instead either anything 
 _VISIT = re.compile(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\s+(?:monitoring\s+|focused\s+)?visit\b", re.I)
 
 
-_PREMISE = re.compile(r"^\s*(?:why\s+(?:did|was|were|had|has|have|is|are|do|does)\b|how\s+come\b|given\s+that\b)|\breasons?\b", re.I)
+# A question built on a premise: 'why was X judged ...?', 'what went wrong with X ...?'
+PREMISE = re.compile(
+    r"^\s*(?:why\s+(?:did|was|were|had|has|have|is|are|do|does)\b|how\s+come\b|given\s+that\b)|\breasons?\b"
+    r"|\bwhat\s+(?:had\s+|has\s+)?(?:gone|went)\s+wrong\b",
+    re.I,
+)
 _NEGATIVE_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non")
 
 
@@ -191,7 +196,7 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
     if m := _VISIT.search(text):
         visit, visit_words = _ordinal(m.group(1)), m.group(0)
     people = tuple(p for p in library.people if re.search(rf"\b{re.escape(p)}\b", text, re.I))
-    expansions = _antonym_bases(text, frequency) if _PREMISE.search(text) else ()
+    expansions = _antonym_bases(text, frequency) if PREMISE.search(text) else ()
     return QuestionFrame(
         text=text,
         asked=asked,

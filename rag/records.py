@@ -345,6 +345,8 @@ class Query:
 
         narrowed = self.frame and (self.filters.authorities or self.filters.doc_ids and self.frame.visit)
         text = self.frame.ranking_text if narrowed else self.text
+        if self.frame and self.frame.expansions and not narrowed:  # what a correction would say, however narrowed
+            text = f"{text} {' '.join(self.frame.expansions)}"
         text = strip_time(text) if self.timeframe.bounded else text
         return strip_change_words(text) if self.is_timeline else text
 

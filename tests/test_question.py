@@ -101,3 +101,10 @@ def test_a_follow_up_asking_for_change_keeps_the_previous_topic_from_its_year():
 def test_how_good_asks_rather_than_asserts_a_grade():
     assert frame("Compared with 2015, how good are assessments in Kent now?").grade == ""
     assert frame("Why was Kent judged good in 2022?").grade == "good"
+
+
+def test_what_went_wrong_is_a_premise_whose_correction_words_are_ranked():
+    freq = {"effective": 30, "ineffective": 2}.get
+    f = read_question("What had gone wrong with the team for inspectors to call it ineffective in 2022?", LIB, frequency=lambda w: freq(w.lower(), 0))
+    assert f.expansions == ("effective",)
+    assert read_question("What did inspectors call ineffective in 2022?", LIB, frequency=lambda w: freq(w.lower(), 0)).expansions == ()

@@ -232,3 +232,11 @@ def test_a_query_ranks_by_what_it_is_about_not_by_its_years_or_change_words():
     assert unfiltered.ranking_text == "What about caseloads in 2014?" and not unfiltered.is_timeline
     compared = Query("How has Barset changed?", 5, Filters(), tf, groups=(("barset", Filters()),))
     assert not compared.is_timeline  # a comparison of councils, not a timeline
+
+
+def test_a_premise_s_correction_words_rank_whether_or_not_a_council_narrows_the_query():
+    frame = QuestionFrame("Why were caseloads unmanageable?", "", TimeFrame(), expansions=("manageable",))
+    assert Query(frame.text, 5, Filters(), TimeFrame(), frame=frame).ranking_text.endswith("manageable")
+    named = QuestionFrame("Why were Barset's caseloads unmanageable?", "", TimeFrame(), authorities=("barset",), mentions=("Barset",), expansions=("manageable",))
+    ranked = Query(named.text, 5, Filters(authorities=("barset",)), TimeFrame(), frame=named).ranking_text
+    assert ranked.endswith("manageable") and ranked.count("manageable") == 2  # 'unmanageable' and the expansion, once
