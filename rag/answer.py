@@ -344,10 +344,17 @@ def _with_judgement(result: Answer, query: Query, documents: Sequence[DocRecord]
     shift = len(judged.citations)
     citations = list(judged.citations) + [dc_replace(c, number=c.number + shift) for c in result.citations]
     sentences = list(judged.sentences) + [dc_replace(s, citations=tuple(n + shift for n in s.citations)) for s in result.sentences]
-    lines = [f"{s.text} ({label(c)}) [{c.number}]" for s, c in zip(sentences, citations)]
+    councils = {d.doc_id: d.authority for d in documents} if query.groups else {}
+    lines = [f"{_council(councils, c)}{s.text} ({label(c)}) [{c.number}]" for s, c in zip(sentences, citations)]
     result.citations, result.sentences = citations, sentences
     result.text = " ".join(lines)
     return result
+
+
+def _council(councils: dict[str, str], c: Citation) -> str:
+    """'Barset: ' before a comparison's judgement line, so each council's grade is its own."""
+    name = councils.get(c.doc_id, "")
+    return f"{name}: " if name and c.section == "Judgements" else ""
 
 
 def _unheard_phrase(query: Query, candidates: Sequence[Candidate], lexicon: Any) -> str:

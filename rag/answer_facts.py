@@ -127,9 +127,13 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
     if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not query.timeframe.bounded:
         return None  # many councils, none named: not a question the facts can answer alone
     found.sort(key=lambda x: (_group_of(query, x[0]), x[0].date or "9999", x[0].doc_id))
-    if frame.asks == "judgement" and frame.grade and not query.timeframe.change:
+    if frame.asks == "judgement" and frame.grade and query.timeframe.change:
+        # 'has it improved since it was judged inadequate?': every report from the first
+        # with that grade; none has it: a false premise (corrected by the first report)
+        start = next((i for i, (_, fs) in enumerate(found) if any(f.value == frame.grade for f in fs)), 0)
+        return found[start:][-most:]
+    if frame.asks == "judgement" and frame.grade:
         # 'when was it judged inadequate?': the reports with that grade; none: a false premise
-        # ('has it improved since its inadequate judgement?' asks about every report since)
         matching = [(d, [f for f in fs if f.value == frame.grade]) for d, fs in found]
         matching = [(d, fs) for d, fs in matching if fs]
         if matching:

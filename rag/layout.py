@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import replace
 
 from rag.records import Page
-from rag.vocabulary import grade_at_end, grade_label
+from rag.vocabulary import grade_at_end
 
 FOOTNOTE = "\u2063"  # marks the first line of a footnote block (removed when cleaning ends)
 TABLE_CELL = "\t"  # separates a table row's label from its value
@@ -171,9 +171,10 @@ def _reference(number: str) -> re.Pattern[str]:
 
 def _judgement_rows(body: list[str]) -> list[str]:
     """Rewrite a judgement table (two or more consecutive rows whose last cell is a grade,
-    each row's label wrapped over up to three lines) as 'label<TAB>Grade' lines."""
+    each row's label wrapped over up to three lines) as 'label:<TAB>Grade' lines, the grade as
+    the table writes it ('Requires improvement to be good')."""
     lines = _join_split_grades(body)
-    rows: list[tuple[int, int, str, str]] = []  # (first line, last line, label, grade)
+    rows: list[tuple[int, int, str, str]] = []  # (first line, last line, label, grade as written)
     pending: list[int] = []
     headers: set[int] = set()
     for i, line in enumerate(lines):
@@ -190,7 +191,7 @@ def _judgement_rows(body: list[str]) -> list[str]:
             label = _ROW_NUMBER.sub("", label).strip(" :.")
             if _is_label(label):
                 first = label_lines[0] if label_lines else i
-                rows.append((first, i, label, row[1]))
+                rows.append((first, i, label, row[2]))
                 pending = []
                 continue
         if _could_be_label(line) and not starts_row:
@@ -208,7 +209,7 @@ def _judgement_rows(body: list[str]) -> list[str]:
             continue
         if i in taken:
             first, last, label, grade = taken[i]
-            out.extend(["", f"{label}:{TABLE_CELL}{grade_label(grade)}", ""])
+            out.extend(["", f"{label}:{TABLE_CELL}{grade}", ""])  # the grade as the table writes it
             skip_until = last
             continue
         out.extend(["", line, ""] if i in headers else [line])

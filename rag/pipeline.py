@@ -396,9 +396,10 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
     first = [c for c in parts.store.chunks_at(lines) if c.chunk_id not in held]
     promoted = [Passage(c, 1.0, 0) for c in first] + [p for p in passages if p.chunk.chunk_id not in {c.chunk_id for c in first}]
     holds_fact = lambda p: 0 if any(p.chunk.doc_id == d and p.chunk.start <= o < p.chunk.end for d, o in lines) else 1  # noqa: E731
-    if query.is_timeline:
-        # every document's passages are kept, still by document oldest first, each
-        # document's judgement lines leading its own passages
+    if query.is_timeline and not (query.frame and query.frame.asks):
+        # judgement lines that lead a timeline's findings: every document's passages are
+        # kept, still by document oldest first, each document's judgement lines leading its
+        # own passages (a question the facts answer alone has them first, as its evidence)
         order = {d.doc_id: i for i, d in enumerate(query.window)}
         promoted.sort(key=lambda p: (order.get(p.chunk.doc_id, len(order)), holds_fact(p)))
         return [replace(p, rank=i) for i, p in enumerate(promoted, start=1)]

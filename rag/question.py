@@ -179,7 +179,7 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
         text, follow = _with_scope(text, previous, library), True
     shouting = _shouting(text)
     tf = read_timeframe(text)
-    keys, mentions = _authorities(text, library)
+    keys, mentions = _authorities(text, library, frequency)
     unknown = () if keys else _unknown_authorities(text, library, frequency, shouting)
     asks = next((name for name, pattern in _ASKS if pattern.search(text)), "")
     if asks and _COUNT.search(text):
@@ -257,8 +257,11 @@ def _distance(a: str, b: str, limit: int) -> int | None:
     return prev[-1] if prev[-1] <= limit else None
 
 
-def _authorities(text: str, library: Library) -> tuple[list[str], list[str]]:
-    """Canonical keys of the councils ``text`` names, and the words that named them."""
+def _authorities(text: str, library: Library, frequency: Frequency | None = None) -> tuple[list[str], list[str]]:
+    """Canonical keys of the councils ``text`` names, and the words that named them.
+    With ``frequency``, a word one typo away from a name is taken for that name only when
+    the library uses it less than the name itself ('wakefeild'), not when it is a word of
+    its own ('trend' is not 'Trent')."""
     words = _words(text)
     taken = [False] * len(words)
     found: list[tuple[int, str, str]] = []  # (position, key, words as typed)
@@ -277,6 +280,8 @@ def _authorities(text: str, library: Library) -> tuple[list[str], list[str]]:
                 # a council's name cut short ('Barchest' for 'Barchestershire') also names it
                 if not (n == 1 and len(span[0]) >= 6 and phrase[0].startswith(span[0]) and span[0] not in STOPWORDS):
                     continue
+            elif not exact and frequency is not None and any(x != y and frequency(x) > frequency(y) for x, y in zip(span, phrase)):
+                continue  # an ordinary word of the library's, not a misspelt name
             if n == 1 and (span[0] in STOPWORDS or span[0] in _ASK_WORDS):
                 continue
             for j in range(i, i + n):

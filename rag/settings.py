@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import SettingsError
 
-CHUNKER_VERSION = "9"
+CHUNKER_VERSION = "10"
 
 
 class _Section(BaseModel):

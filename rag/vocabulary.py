@@ -6,8 +6,8 @@ grades Ofsted gives, the months, how local-government names are built), not of a
 
     >>> parse_date("Report published: 30 June 2014")
     datetime.date(2014, 6, 30)
-    >>> grade_at_end("Overall effectiveness Requires improvement")
-    ('Overall effectiveness', 'requires improvement')
+    >>> grade_at_end("Overall effectiveness Requires improvement to be good")
+    ('Overall effectiveness', 'requires improvement', 'Requires improvement to be good')
 """
 
 from __future__ import annotations
@@ -131,9 +131,10 @@ def normal_grade(text: str) -> str:
     return t if t in GRADE_RANK else ""
 
 
-def grade_at_end(line: str) -> tuple[str, str] | None:
-    """(area, grade) when ``line`` reads as a judgement table row ('Adoption performance Good'),
-    None for prose ('services in X are inadequate.') or a line without a grade at its end."""
+def grade_at_end(line: str) -> tuple[str, str, str] | None:
+    """(area, grade, the grade as written) when ``line`` reads as a judgement table row
+    ('Adoption performance Good'), None for prose ('services in X are inadequate.') or a
+    line without a grade at its end."""
     s = line.strip()
     if not s or s.endswith((".", ";", ",")):
         return None
@@ -144,7 +145,7 @@ def grade_at_end(line: str) -> tuple[str, str] | None:
     words = area.lower().split()
     if words and words[-1] in _STATEMENT_VERBS:
         return None
-    return area, normal_grade(m.group("grade"))
+    return area, normal_grade(m.group("grade")), m.group("grade")
 
 
 def grade_label(grade: str) -> str:

@@ -154,3 +154,13 @@ def test_a_comparison_of_councils_leads_with_each_council_s_judgement():
     assert lead[0].quote.endswith("Good") and lead[1].quote.endswith("Inadequate")
     b, _ = answered("barset or wessex, which did better in 2022?")
     assert [c.quote.replace("\t", " ") for c in b.citations[:2]] == ["Overall effectiveness: Good", "Overall effectiveness: Inadequate"]
+    assert b.text.startswith("Barset: Overall effectiveness") and "Wessex: Overall effectiveness" in b.text  # whose grade is whose
+
+
+def test_since_it_was_judged_so_starts_at_the_first_report_with_that_grade():
+    earliest = record("first", "2015-05-01", OLDER.replace("10 to 21 June 2018", "1 to 12 March 2015").replace("Inadequate", "Good"))
+    docs = {**DOCS, "first": earliest}
+    lib = Library.of([d for d, _ in docs.values()])
+    query = plan(read_question("Has Barset's leadership improved since it was judged inadequate?", lib), SETTINGS.retrieve, lib, Filters())
+    a = answer_from_facts(query, lib.documents, SETTINGS, lambda doc_id: docs[doc_id][1])
+    assert [c.doc_id for c in a.citations] == ["old", "new"] and not a.text.startswith(CORRECTION)

@@ -26,7 +26,7 @@ def text_of(name: str) -> str:
     ("name", "rows"),
     [
         ("barnet--07-july-2017.pdf", ["Children who need help and protection:\tInadequate", "Adoption performance:\tRequires improvement"]),
-        ("devon--12-may-2015.pdf", ["Children looked after and achieving permanence:\tRequires improvement", "Experiences and progress of care leavers:\tInadequate"]),
+        ("devon--12-may-2015.pdf", ["Children looked after and achieving permanence:\tRequires Improvement", "Experiences and progress of care leavers:\tInadequate"]),
         ("bradford--31-january-2023.pdf", ["Overall effectiveness:\tInadequate"]),
         ("barnet--23-july-2024.pdf", ["The experiences and progress of children in care:\tOutstanding", "Overall effectiveness:\tGood"]),
         ("bath-and-north-east-somerset--05-august-2025.pdf", ["The experiences and progress of care leavers:\tGood"]),
@@ -38,6 +38,16 @@ def test_judgement_tables_become_one_line_a_row(name, rows):
     text = text_of(name)
     for row in rows:
         assert f"\n{row}\n" in text, row
+
+
+def test_a_row_keeps_its_grade_as_the_table_writes_it():
+    raw = (
+        "Judgement Grade\nThe impact of leaders on social work\npractice with children and families\nRequires improvement\nto be good\n"
+        "The experiences and progress of\nchildren who need help and protection\nGood\nOverall effectiveness Requires improvement to be good\n"
+    )
+    text = clean_pages([Page(1, raw), Page(2, "More.\n")])[0]
+    assert "\nThe impact of leaders on social work practice with children and families:\tRequires improvement to be good\n" in text
+    assert "\nOverall effectiveness:\tRequires improvement to be good\n" in text
 
 
 def test_a_statement_of_a_grade_is_prose_not_a_row():

@@ -108,3 +108,11 @@ def test_what_went_wrong_is_a_premise_whose_correction_words_are_ranked():
     f = read_question("What had gone wrong with the team for inspectors to call it ineffective in 2022?", LIB, frequency=lambda w: freq(w.lower(), 0))
     assert f.expansions == ("effective",)
     assert read_question("What did inspectors call ineffective in 2022?", LIB, frequency=lambda w: freq(w.lower(), 0)).expansions == ()
+
+
+def test_an_ordinary_word_one_typo_from_a_name_is_not_that_council():
+    lib = Library.of([doc("k", "Kent", "2015-03-01"), doc("s", "Stoke on Trent", "2019-03-18", aliases=("trent",))])
+    freq = {"trend": 60, "trent": 12, "tren": 0}.get
+    f = read_question("kent children's services trend 2015 to 2026", lib, frequency=lambda w: freq(w.lower(), 0))
+    assert f.authorities == ("kent",) and not f.comparison
+    assert read_question("stoke on trnet 2019", lib, frequency=lambda w: freq(w.lower(), 0)).authorities == ("stoke on trent",)  # a typo still names it
