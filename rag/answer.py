@@ -339,8 +339,8 @@ def _with_judgement(result: Answer, query: Query, documents: Sequence[DocRecord]
     for the judgement (``judgement_query``)."""
 
     judged = answer_from_facts(query, documents, settings, document_text, result.passages)
-    if judged is None or len(judged.citations) > max(2, len(query.groups)):
-        return result
+    if judged is None or len({c.doc_id for c in judged.citations}) > max(2, len(query.groups)):
+        return result  # a report's or two's judgements lead (a comparison: each council's), not a series
     shift = len(judged.citations)
     citations = list(judged.citations) + [dc_replace(c, number=c.number + shift) for c in result.citations]
     sentences = list(judged.sentences) + [dc_replace(s, citations=tuple(n + shift for n in s.citations)) for s in result.sentences]

@@ -111,7 +111,8 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
     frame = query.frame
     if frame is None or query.groups and frame.asks != "judgement":
         return None
-    every = bool(_every_area(frame.text))
+    # a council's latest grades, with no area named, are every area's ('latest judgement')
+    every = bool(_every_area(frame.text)) or (query.timeframe.latest and not frame.area)
     scoped = [d for d in documents if query.filters.admits(d)]
     if frame.people and (frame.asks in ("lead_inspector", "inspection_dates") or _WHICH_DOCS.search(frame.text)):
         # 'which visits was Ann Example on?': the documents whose facts name that person
@@ -120,7 +121,7 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
     elif not frame.asks:
         return None
     else:
-        found = [(d, facts_wanted(d.report_facts, frame.asks, frame.area, every)) for d in scoped]
+        found = [(d, [f for ask in (frame.asks, *frame.also_asks) for f in facts_wanted(d.report_facts, ask, frame.area, every)]) for d in scoped]
     found = [(d, fs) for d, fs in found if fs]
     if not found:
         return None

@@ -181,9 +181,12 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
     tf = read_timeframe(text)
     keys, mentions = _authorities(text, library, frequency)
     unknown = () if keys else _unknown_authorities(text, library, frequency, shouting)
-    asks = next((name for name, pattern in _ASKS if pattern.search(text)), "")
+    asked_for = [name for name, pattern in _ASKS if pattern.search(text)]
+    asks = asked_for[0] if asked_for else ""
     if asks and _COUNT.search(text):
-        asks = ""  # 'how many inspectors ...' asks for a figure the text gives, not a fact line
+        asks, asked_for = "", []  # 'how many inspectors ...' asks for a figure the text gives, not a fact line
+    # a second part ('..., and what was the overall outcome?') asks for a second fact
+    also = tuple(a for a in asked_for[1:] if re.search(r",?\s+and\s+(?:what|who|when|which|how)\b", text, re.I))
     area = area_of(text)
     grade = ""
     if (m := GRADE.search(text)) and not re.search(r"\bhow\s+$", text[: m.start()], re.I):
@@ -204,6 +207,7 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
         authorities=tuple(keys),
         unknown_authorities=tuple(unknown),
         asks=asks,
+        also_asks=also if asks else (),
         area=area,
         grade=grade,
         comparison=comparison,

@@ -296,6 +296,7 @@ class QuestionFrame:
     authorities: tuple[str, ...] = ()  # canonical keys the question names, in order of mention
     unknown_authorities: tuple[str, ...] = ()  # names in a council's place that the library does not hold
     asks: str = ""  # a report fact: judgement | lead_inspector | inspection_dates | published | addressee
+    also_asks: tuple[str, ...] = ()  # more facts a two-part question asks ('who led it, and what was the outcome?')
     area: str = ""  # for a judgement: the area asked about (facts.AREAS), "" for all
     grade: str = ""  # a grade the question asserts ('why was X rated inadequate?')
     comparison: bool = False  # two or more councils, side by side

@@ -19,7 +19,8 @@ _CHANGE = re.compile(
     r"timeline|from \d{4} to|between \d{4} and|across (the )?(reports|years|inspections|documents)|"
     r"(which|what) (documents|reports|letters|visits|inspections) (mention|discuss|say|talk about|cover|refer to)|"
     r"where do the (documents|reports|letters) (mention|discuss|say)|in which (documents|reports|letters)|"
-    r"(has|have|had) (\w+ ){0,3}(improved|deteriorated|worsened|got worse|got better|developed|moved on))",
+    r"(has|have|had) (\w+ ){0,3}(improved|deteriorated|worsened|got worse|got better|developed|moved on)|"
+    r"(get|got|getting) (better|worse))",
     re.I,
 )
 
@@ -102,6 +103,8 @@ def read_timeframe(question: str) -> TimeFrame:
             since, until = years[0], years[-1]
         elif len(years) >= 2:
             return TimeFrame(since=years[0], until=years[-1], change=False)
+    if since is not None and since == until and re.search(r"\b(?:afterwards|after that|since then|from then on)\b", q):
+        until, change_words = None, True  # 'bad in 2017 - did things get better afterwards?'
     latest = bool(re.search(r"\b(latest|most recent|newest|last (?:visit|inspection|letter|report)|currently|now|current)\b", q)
                   or re.search(r"\b(?:is|are|has|have)\b[^?.!]*\bstill\b", q))  # 'is it still inadequate?': as it stands
     if latest and re.search(r"\b(now|currently)\b", q) and not re.search(r"\b(latest|most recent|newest|last)\b", q):

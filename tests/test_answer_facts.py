@@ -143,7 +143,15 @@ def test_a_latest_question_with_no_topic_is_answered_by_that_report_s_judgement(
     a, query = answered("What did Barset's most recent inspection find?")
     assert query.filters.doc_ids == ("new",)
     assert not a.abstained and a.citations[0].doc_id == "new"
-    assert a.citations[0].quote.replace("\t", " ") == "Overall effectiveness: Good"
+    led = [c.quote.replace("\t", " ") for c in a.citations if c.section == "Judgements"]
+    assert "Overall effectiveness: Good" in led and len(led) == 3  # every area of the latest report
+
+
+def test_a_two_part_question_gets_both_facts():
+    a, query = ask("Who led Barset's 2022 inspection, and what was the overall effectiveness grade?")
+    assert query.frame.asks == "lead_inspector" and query.frame.also_asks == ("judgement",)
+    quotes = [c.quote.replace("\t", " ") for c in a.citations]
+    assert any("Ann Example" in q for q in quotes) and "Overall effectiveness: Good" in quotes
 
 
 def test_a_comparison_of_councils_leads_with_each_council_s_judgement():

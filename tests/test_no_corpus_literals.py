@@ -48,3 +48,15 @@ def test_no_literal_names_a_council_person_team_or_place_of_the_corpus(path):
 
 def test_the_check_sees_the_names():
     assert {"Herefordshire", "Get Safe", "Alison Smale"} <= names()
+
+
+def test_no_source_file_holds_a_control_character():
+    """A '\\b' typed into a non-raw string becomes a backspace, and the regex it was meant
+    for silently never matches (it happened twice)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in [*root.glob("rag/**/*.py"), *root.glob("eval/*.py"), *root.glob("tests/*.py"), root / "app.py"]:
+        text = path.read_text(encoding="utf-8")
+        bad = [n for n, line in enumerate(text.splitlines(), 1) if any(ord(ch) < 32 and ch not in "\t" for ch in line)]
+        assert not bad, f"{path.name}: control character on line(s) {bad}"

@@ -53,3 +53,8 @@ def test_current_and_still_ask_about_the_latest_report():
 
 def test_a_year_to_now_is_open_ended():
     assert read_timeframe("barset ratings 2016 to now") == TimeFrame(since=2016, until=None, change=True)
+
+
+def test_afterwards_makes_a_year_the_start_of_a_span():
+    assert read_timeframe("it was in a bad way in 2017 - did things get better afterwards?") == TimeFrame(since=2017, until=None, change=True)
+    assert read_timeframe("what happened in 2017?") == TimeFrame(since=2017, until=2017)
