@@ -35,6 +35,7 @@ _FACT_NAMES = {
     "addressee": ("addressee",),
     "areas_covered": ("areas_covered",),
 }
+_WHICH_COUNCILS = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(?:councils?|(?:local\s+)?authorities|las)\b", re.I)
 _WHICH_DOCS = re.compile(r"\b(?:which|what)\s+(?:monitoring\s+)?(?:visits?|inspections?|reports?|letters?)\b", re.I)
 
 
@@ -125,8 +126,8 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
     found = [(d, fs) for d, fs in found if fs]
     if not found:
         return None
-    if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not query.timeframe.bounded:
-        return None  # many councils, none named: not a question the facts can answer alone
+    if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not _WHICH_COUNCILS.search(frame.text):
+        return None  # many councils, none named (or one the library does not hold): not the facts' to answer
     found.sort(key=lambda x: (_group_of(query, x[0]), x[0].date or "9999", x[0].doc_id))
     if frame.asks == "judgement" and frame.grade and query.timeframe.change:
         # 'has it improved since it was judged inadequate?': every report from the first

@@ -172,3 +172,10 @@ def test_since_it_was_judged_so_starts_at_the_first_report_with_that_grade():
     query = plan(read_question("Has Barset's leadership improved since it was judged inadequate?", lib), SETTINGS.retrieve, lib, Filters())
     a = answer_from_facts(query, lib.documents, SETTINGS, lambda doc_id: docs[doc_id][1])
     assert [c.doc_id for c in a.citations] == ["old", "new"] and not a.text.startswith(CORRECTION)
+
+
+def test_a_grade_question_naming_no_council_the_library_holds_is_not_answered_with_every_council():
+    a, _ = ask("Norfolk care leavers judgement 2022")  # the library holds Barset and Wessex
+    assert a is None
+    which, _ = ask("which councils were judged inadequate overall in 2022?")
+    assert which is not None and {c.doc_id for c in which.citations} == {"other"}
