@@ -317,9 +317,9 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
             result = _timeline(query, candidates, passages, settings, page_starts, leads)
         else:
             result = _plain(query, candidates, passages, settings, page_starts)
-            if not result.abstained and judged_query is not None and document_text is not None:
+            if not result.abstained and judged_query and document_text:
                 result = _with_judgement(result, judged_query, documents, settings, document_text)
-        if result.abstained and judged_query is not None and document_text is not None:
+        if result.abstained and judged_query and document_text:
             # no sentence answers well enough, but the judgement the question turns on does
             judged = answer_from_facts(judged_query, documents, settings, document_text, passages)
             if judged is not None:

@@ -66,14 +66,10 @@ def judgement_query(query: Query) -> Query | None:
     frame = query.frame
     if frame is None or frame.asks:
         return None
-    if frame.area and _EVALUATIVE.search(query.text):
-        pass
-    elif query.groups or query.timeframe.latest or query.is_timeline:
-        if not frame.area and frame.topic:
-            return None  # a topic of its own ('private fostering') that no judgement names
-    else:
-        return None
-    return dc_replace(query, frame=dc_replace(frame, asks="judgement"))
+    evaluative = bool(frame.area) and bool(_EVALUATIVE.search(query.text))
+    # a topic of its own that no judgement names ('private fostering') is not led by one
+    leading = bool(query.groups or query.timeframe.latest or query.is_timeline) and (bool(frame.area) or not frame.topic)
+    return dc_replace(query, frame=dc_replace(frame, asks="judgement")) if evaluative or leading else None
 
 
 def judgement_leads(query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: DocumentText, passages: Sequence[Passage] = ()) -> dict[str, list[Citation]]:
@@ -155,8 +151,6 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
     sentences: list[AnswerSentence] = []
     blocks: list[str] = []
     contradicted = False
-    # a change question's grade is said of its first report ('since its inadequate judgement')
-    premised = found[:1] if query.timeframe.change else found
     for doc, facts in found:
         text = document_text(doc.doc_id)
         lines = []
@@ -168,7 +162,9 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
             shown = normalize_ws(citation.quote)
             sentences.append(AnswerSentence(shown, (citation.number,)))
             lines.append(f"{shown} [{citation.number}]")
-            if frame.asks == "judgement" and frame.grade and f.value != frame.grade and any(doc is d for d, _ in premised):
+            # (a change question's grade is said of its first report: 'since its inadequate judgement')
+            premised = not query.timeframe.change or doc is found[0][0]
+            if frame.asks == "judgement" and frame.grade and f.value != frame.grade and premised:
                 contradicted = True
         if lines:
             blocks.append(f"{_heading(doc)}\n" + "\n".join(lines))

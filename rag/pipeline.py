@@ -395,7 +395,10 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
     held = {p.chunk.chunk_id for p in passages}
     first = [c for c in parts.store.chunks_at(lines) if c.chunk_id not in held]
     promoted = [Passage(c, 1.0, 0) for c in first] + [p for p in passages if p.chunk.chunk_id not in {c.chunk_id for c in first}]
-    holds_fact = lambda p: 0 if any(p.chunk.doc_id == d and p.chunk.start <= o < p.chunk.end for d, o in lines) else 1  # noqa: E731
+
+    def holds_fact(p: Passage) -> int:
+        return 0 if any(p.chunk.doc_id == d and p.chunk.start <= o < p.chunk.end for d, o in lines) else 1
+
     if query.is_timeline and not (query.frame and query.frame.asks):
         # judgement lines that lead a timeline's findings: every document's passages are
         # kept, still by document oldest first, each document's judgement lines leading its

@@ -317,7 +317,10 @@ class QuestionFrame:
         for m in sorted(self.mentions + ((self.visit_words,) if self.visit_words else ()), key=len, reverse=True):
             text = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", text, flags=re.I)
         text = re.sub(r"\s+", " ", text).strip(" ,")
-        text = text if re.search(r"[A-Za-z]{3}", text) else self.text
+        return self.expanded(text if re.search(r"[A-Za-z]{3}", text) else self.text)
+
+    def expanded(self, text: str) -> str:
+        """``text`` and what a correction of the question's premise would say ('manageable')."""
         return f"{text} {' '.join(self.expansions)}" if self.expansions else text
 
 
@@ -345,9 +348,7 @@ class Query:
         from rag.timeframe import strip_change_words, strip_time  # it imports TimeFrame from here
 
         narrowed = self.frame and (self.filters.authorities or self.filters.doc_ids and self.frame.visit)
-        text = self.frame.ranking_text if narrowed else self.text
-        if self.frame and self.frame.expansions and not narrowed:  # what a correction would say, however narrowed
-            text = f"{text} {' '.join(self.frame.expansions)}"
+        text = self.frame.ranking_text if narrowed else self.frame.expanded(self.text) if self.frame else self.text
         text = strip_time(text) if self.timeframe.bounded else text
         return strip_change_words(text) if self.is_timeline else text
 
