@@ -30,7 +30,7 @@ QUESTION_NOISE = frozenset(
     "say said says tell told inspectors inspector mention mentioned report reports letter letters "
     "document documents".split()
 )
-SNAPSHOT_FORMAT = 2  # bump when the snapshot saved on disk gains a field
+SNAPSHOT_FORMAT = 3  # bump when the snapshot saved on disk gains a field
 COMMON_SHARE = 0.4  # a question word found in more than this share of chunks ranks nothing
 
 
@@ -58,6 +58,8 @@ class _Snapshot:
     templates: dict[str, int] = field(default_factory=dict)  # sentence template -> documents using it
     names: frozenset[str] = frozenset()  # words the library writes only capitalised, mid-sentence
     words: dict[str, int] = field(default_factory=dict)  # every word the library uses (lower case) -> count
+    starts: Any = None  # np.ndarray[int64]: each chunk's span in its document's text
+    ends: Any = None
 
     def index(self) -> dict[str, int]:
         """Chunk id -> position, built once per snapshot."""
@@ -192,6 +194,8 @@ class LexicalIndex:
             _templates(chunks),
             _names(chunks),
             dict(Counter(w for c in chunks for w in _LOWER_WORD.findall(c.text.lower()))),
+            np.array([c.start for c in chunks], dtype=np.int64),
+            np.array([c.end for c in chunks], dtype=np.int64),
         )
         try:
             if folder.parent.exists():
@@ -204,6 +208,7 @@ class LexicalIndex:
                 "ids": snap.ids, "years": snap.years.tolist(), "kinds": snap.kinds.tolist(),
                 "doc_ids": snap.doc_ids.tolist(), "df": snap.df, "authorities": snap.authorities.tolist(),
                 "templates": snap.templates, "names": sorted(snap.names), "words": snap.words,
+                "starts": snap.starts.tolist(), "ends": snap.ends.tolist(),
             }))
         except OSError:
             pass  # a read-only cache only costs a rebuild next start
@@ -228,6 +233,8 @@ class LexicalIndex:
             data.get("templates", {}),
             frozenset(data.get("names", ())),
             data.get("words", {}),
+            np.array(data["starts"], dtype=np.int64),
+            np.array(data["ends"], dtype=np.int64),
         )
 
     def search(self, question: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
@@ -235,25 +242,31 @@ class LexicalIndex:
         import numpy as np
 
         snap = self._ensure()
-        if not snap.ids:
+        scores = self._scores(snap, question)
+        if scores is None:
             return []
-        common = COMMON_SHARE * len(snap.ids)
-        query = [t for t in query_tokens(question) if t in snap.bm25.vocab_dict and (snap.df.get(t, 0) <= common or len(snap.ids) < 50)]
-        if not query:
-            return []
-        mask = None
         keep = _admits(snap, filters)
         if keep is not None:
-            if not keep.any():
-                return []
-            mask = keep.astype(np.float32)
-        k = min(n, len(snap.ids))
-        docs, scores = snap.bm25.retrieve([query], k=k, weight_mask=mask, show_progress=False, n_threads=1)
-        return [
-            (snap.ids[int(i)], float(score))
-            for i, score in zip(docs[0], scores[0])
-            if score > 0 and (mask is None or mask[int(i)] > 0)
-        ]
+            scores = np.where(keep, scores, 0.0)
+        k = min(n, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]  # best first; ties by position, as before
+        return [(snap.ids[int(i)], float(scores[i])) for i in top if scores[i] > 0]
+
+    def _scores(self, snap: _Snapshot, question: str) -> Any:
+        """Every chunk's BM25 score for the question (None when no term counts), kept for the
+        last question asked, so a timeline's per-document searches score the library once."""
+        cached = snap.__dict__.get("_last_scores")
+        if cached is not None and cached[0] == question:
+            return cached[1]
+        scores = None
+        if snap.ids:
+            common = COMMON_SHARE * len(snap.ids)
+            query = [t for t in query_tokens(question) if t in snap.bm25.vocab_dict and (snap.df.get(t, 0) <= common or len(snap.ids) < 50)]
+            if query:
+                scores = snap.bm25.get_scores(query)
+        object.__setattr__(snap, "_last_scores", (question, scores))
+        return scores
 
     def admitted(self, filters: Filters) -> tuple[float, Any]:
         """(share of chunks the filters admit, a test 'is this chunk id admitted?'), from the
@@ -319,6 +332,20 @@ class LexicalIndex:
     def seen(self, term: str) -> bool:
         """Does any indexed chunk contain this BM25 term?"""
         return self._ensure().df.get(term, 0) > 0
+
+    def holding(self, places: list[tuple[str, int]]) -> list[str] | None:
+        """The chunk id holding each (document id, character offset), from memory; None when
+        a place is in no chunk the snapshot knows (the caller asks the store)."""
+        import numpy as np
+
+        snap = self._ensure()
+        out: list[str] = []
+        for doc_id, offset in places:
+            hit = np.flatnonzero((snap.doc_ids == doc_id) & (snap.starts <= offset) & (snap.ends > offset))
+            if not len(hit):
+                return None
+            out.append(snap.ids[int(hit[0])])
+        return out
 
     def chunk_ids(self) -> list[str]:
         return list(self._ensure().ids)

@@ -393,7 +393,8 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
     if not lines:
         return passages
     held = {p.chunk.chunk_id for p in passages}
-    first = [c for c in parts.store.chunks_at(lines) if c.chunk_id not in held]
+    ids = parts.lexical.holding(lines)
+    first = [c for c in (parts.store.chunks(list(dict.fromkeys(ids))) if ids is not None else parts.store.chunks_at(lines)) if c.chunk_id not in held]
     promoted = [Passage(c, 1.0, 0) for c in first] + [p for p in passages if p.chunk.chunk_id not in {c.chunk_id for c in first}]
 
     def holds_fact(p: Passage) -> int:

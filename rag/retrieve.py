@@ -9,17 +9,18 @@ its dense similarity and BM25 score where that ranking saw it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from rag.errors import QuestionError
 from rag.lexical import LexicalIndex
 from rag.question import Library
-from rag.records import Chunk, DocRecord, Filters, Passage, Query, QuestionFrame, TimeFrame
+from rag.records import DocRecord, Filters, Passage, Query, QuestionFrame, TimeFrame
 from rag.settings import RetrieveSettings
 from rag.store import ChromaStore
 
 POST_FILTER_MIN_SHARE = 0.02  # filters admitting less than this go to Chroma's own filter
 POST_FILTER_MAX_POOL = 2000  # largest unfiltered pool taken to filter in memory
+SCAN_MAX = 6000  # most chunks whose similarities are all taken at once (a window, a council)
 
 
 def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, filters: Filters, k: int | None = None) -> Query:
@@ -99,74 +100,108 @@ class Retriever:
 
     def run(self, query: Query, vector: list[float] | None = None) -> list[Passage]:
         """Passages for the query, best first (timelines: grouped by document, oldest first).
-        ``vector``: the embedded ``query.ranking_text``, when the caller already has it."""
+        ``vector``: the embedded ``query.ranking_text``, when the caller already has it.
+        Rankings are made on ids and scores; the chunks chosen are read in one call."""
         text = query.ranking_text
         if vector is None and self.settings.mode != "bm25":
             vector = self.embed_query(text)
         if query.groups:  # a comparison: each council's best passages, side by side
             per = max(2, -(-query.k // len(query.groups)))
-            passages = [p for _, only in query.groups for p in self._ranked(text, vector, only, per)]
-            return [replace(p, rank=i) for i, p in enumerate(passages, start=1)]
-        if query.is_timeline and query.window:
+            chosen = [s for _, only in query.groups for s in self._ranked(text, vector, only, per, self._scan(vector, only))]
+        elif query.is_timeline and query.window:
             per_doc = max(self.settings.per_document, -(-query.k // max(1, len(query.window))))
             if len(query.window) <= self.settings.exhaustive_window:
-                # Each document is asked on its own, so none in the window is missed.
-                passages: list[Passage] = []
+                # Each document is asked on its own, so none in the window is missed; the
+                # window's similarities are taken in one call and shared.
+                sims = self._scan(vector, replace(query.filters, doc_ids=tuple(d.doc_id for d in query.window)))
+                chosen = []
                 for doc in query.window:
                     only = replace(query.filters, doc_ids=(doc.doc_id,))
-                    passages.extend(self._ranked(text, vector, only, per_doc))
+                    chosen.extend(self._ranked(text, vector, only, per_doc, sims))
             else:
                 # A long window: one ranked pass over the whole window, then the best few of
                 # each document, so the cost does not grow with the number of documents.
                 pool = self._ranked(text, vector, query.filters, min(self.settings.max_pool, per_doc * len(query.window) * 3))
+                chunks = {c.chunk_id: c for c in self.store.chunks([s.chunk_id for s in pool])}
                 order = {d.doc_id: i for i, d in enumerate(query.window)}
                 taken: dict[str, int] = {}
-                passages = []
-                for p in sorted(pool, key=lambda p: (order.get(p.chunk.doc_id, len(order)), p.rank)):
-                    if taken.get(p.chunk.doc_id, 0) < per_doc:
-                        taken[p.chunk.doc_id] = taken.get(p.chunk.doc_id, 0) + 1
-                        passages.append(p)
-            return [replace(p, rank=i) for i, p in enumerate(passages, start=1)]
-        return self._ranked(text, vector, query.filters, query.k)
+                chosen = []
+                for s in sorted((s for s in pool if s.chunk_id in chunks), key=lambda s: (order.get(chunks[s.chunk_id].doc_id, len(order)), s.rank)):
+                    doc = chunks[s.chunk_id].doc_id
+                    if taken.get(doc, 0) < per_doc:
+                        taken[doc] = taken.get(doc, 0) + 1
+                        chosen.append(s)
+        else:
+            chosen = self._ranked(text, vector, query.filters, query.k)
+        return self._passages(chosen, vector)
 
-    def _dense(self, vector: list[float], n: int, filters: Filters) -> list[tuple[Chunk, float]]:
-        """The n nearest admitted chunks. Chroma's filtered query scans the metadata of every
-        matching chunk, which grows with the corpus; when the filters admit a fair share of
-        it, take a wider unfiltered nearest-neighbour pool (ids only) and filter it in memory."""
+    def _scan(self, vector: list[float] | None, filters: Filters) -> dict[str, float] | None:
+        """Every admitted chunk's similarity, when the filters admit few enough to score all."""
+        if vector is None or self.settings.mode == "bm25" or filters.empty:
+            return None
+        return self.store.similarities(vector, filters, SCAN_MAX)
+
+    def _dense(self, vector: list[float], n: int, filters: Filters, sims: dict[str, float] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, similarity) of the n nearest admitted chunks. Chroma's filtered query
+        scans the metadata of every matching chunk, which grows with the corpus; when the
+        filters admit a fair share of it, take a wider unfiltered nearest-neighbour pool and
+        filter it in memory; when they admit few chunks, score them all (``sims``)."""
         share, admits = self.lexical.admitted(filters)
         if share >= 1.0:
-            return self.store.query(vector, n, None)
-        wide = int(n / max(share, 1e-9) * 2) + 1
-        if share >= POST_FILTER_MIN_SHARE and wide <= POST_FILTER_MAX_POOL:
-            pool = self.store.nearest_ids(vector, wide)
-            kept = [(cid, sim) for cid, sim in pool if admits(cid)][:n]
-            if len(kept) >= n or len(pool) < wide:  # enough, or the pool held every chunk
-                sims = dict(kept)
-                return [(c, sims[c.chunk_id]) for c in self.store.chunks([cid for cid, _ in kept])]
-        return self.store.query(vector, n, filters)
+            return self.store.nearest_ids(vector, n)
+        if sims is None:
+            wide = int(n / max(share, 1e-9) * 2) + 1
+            if share >= POST_FILTER_MIN_SHARE and wide <= POST_FILTER_MAX_POOL:
+                pool = self.store.nearest_ids(vector, wide)
+                kept = [(cid, sim) for cid, sim in pool if admits(cid)][:n]
+                if len(kept) >= n or len(pool) < wide:  # enough, or the pool held every chunk
+                    return kept
+            sims = self.store.similarities(vector, filters, SCAN_MAX)
+            if sims is None:  # too many, or documents without chunk lists: Chroma's filter
+                return [(c.chunk_id, sim) for c, sim in self.store.query(vector, n, filters)]
+        return sorted(((cid, sim) for cid, sim in sims.items() if admits(cid)), key=lambda x: (-x[1], x[0]))[:n]
 
-    def _ranked(self, text: str, vector: list[float] | None, filters: Filters, k: int) -> list[Passage]:
+    def _ranked(self, text: str, vector: list[float] | None, filters: Filters, k: int, sims: dict[str, float] | None = None) -> list[_Scored]:
+        """The k best admitted chunk ids by fused rank, with the scores each ranking gave."""
         n = max(self.settings.candidates, k)
-        dense: list[tuple[Chunk, float]] = []
+        dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         if self.settings.mode in ("hybrid", "dense") and vector is not None:
-            dense = self._dense(vector, n, filters)
+            dense = self._dense(vector, n, filters, sims)
         if self.settings.mode in ("hybrid", "bm25"):
             lexical = self.lexical.search(text, n, filters)
-        dense_sim = {c.chunk_id: s for c, s in dense}
+        dense_sim = dict(dense)
         lex_score = dict(lexical)
-        rankings = [[c.chunk_id for c, _ in dense], [cid for cid, _ in lexical]]
-        fused = fuse([r for r in rankings if r], self.settings.rrf_k)
+        fused = fuse([r for r in ([cid for cid, _ in dense], [cid for cid, _ in lexical]) if r], self.settings.rrf_k)
         order = sorted(fused, key=lambda cid: (-fused[cid], -dense_sim.get(cid, -1.0), cid))[:k]
-        known = {c.chunk_id: c for c, _ in dense}
-        missing = [cid for cid in order if cid not in known]
-        if missing:  # found by BM25 alone: fetch them, with vectors so "dense" means one thing
-            for chunk, v in self.store.chunks_with_vectors(missing):
-                known[chunk.chunk_id] = chunk
-                if vector is not None:
-                    dense_sim[chunk.chunk_id] = sum(a * b for a, b in zip(vector, v))
-        return [
-            Passage(known[cid], fused[cid], rank, dense_sim.get(cid), lex_score.get(cid))
-            for rank, cid in enumerate(order, start=1)
-            if cid in known
-        ]
+        known = sims or {}
+        return [_Scored(cid, fused[cid], rank, dense_sim.get(cid, known.get(cid)), lex_score.get(cid)) for rank, cid in enumerate(order, start=1)]
+
+    def _passages(self, chosen: Sequence[_Scored], vector: list[float] | None) -> list[Passage]:
+        """The chosen chunks read in one call (with their vectors when a BM25-only find
+        needs its similarity, so "dense" means one thing), ranked in the order chosen."""
+        ids = list(dict.fromkeys(s.chunk_id for s in chosen))
+        dense_sim = {s.chunk_id: s.dense for s in chosen if s.dense is not None}
+        if vector is not None and any(cid not in dense_sim for cid in ids):
+            read = self.store.chunks_with_vectors(ids)
+            chunks = {c.chunk_id: c for c, _ in read}
+            for c, v in read:
+                dense_sim.setdefault(c.chunk_id, sum(a * b for a, b in zip(vector, v)))
+        else:
+            chunks = {c.chunk_id: c for c in self.store.chunks(ids)}
+        out: list[Passage] = []
+        for s in chosen:
+            if s.chunk_id in chunks:
+                out.append(Passage(chunks[s.chunk_id], s.score, len(out) + 1, dense_sim.get(s.chunk_id), s.lexical))
+        return out
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A ranked chunk id before its chunk is read."""
+
+    chunk_id: str
+    score: float
+    rank: int
+    dense: float | None
+    lexical: float | None

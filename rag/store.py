@@ -378,6 +378,19 @@ class ChromaStore:
         view = self._catalog_view()
         return view.live.chunk_ids([d.doc_id for d in view.docs if filters.admits(d)])
 
+    def similarities(self, vector: Sequence[float], filters: Filters, most: int) -> dict[str, float] | None:
+        """Cosine similarity of every chunk of the documents ``filters`` admit, ids only, in
+        one call; None when they hold more than ``most`` chunks or a document has no chunk
+        list (the caller then asks Chroma for the nearest few instead)."""
+        ids = self._admitted_chunk_ids(filters)
+        if ids is None or len(ids) > most:
+            return None
+        if not ids:
+            return {}
+        got = self._call("query", "chunks", "query", query_embeddings=[list(map(float, vector))], ids=ids, n_results=len(ids), include=["distances"])
+        live = self.live()
+        return {cid: 1.0 - float(d) for cid, d in zip(got["ids"][0], got["distances"][0]) if live.admits(cid)}
+
     def nearest_ids(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) of the nearest chunks, unfiltered, ids only (cheap)."""
         got = self._call("query", "chunks", "query", query_embeddings=[list(map(float, vector))], n_results=max(1, n), include=["distances"])
@@ -397,23 +410,27 @@ class ChromaStore:
         return [by_id[i] for i in ids if i in by_id]
 
     def chunks_at(self, places: Sequence[tuple[str, int]]) -> list[Chunk]:
-        """The chunks holding each (document id, character offset), in that order."""
-        out: list[Chunk] = []
+        """The chunks holding each (document id, character offset), in that order: the
+        listed documents' chunk spans in one read (metadata only), then the chunks found."""
         live = self.live()
-        read: dict[str, list[Chunk]] = {}  # each listed document's chunks, read once
+        listed = {d for d, _ in places if live.chunk_ids([d]) is not None}
+        spans: dict[str, list[tuple[str, int, int]]] = {}
+        if listed:
+            ids = live.chunk_ids(sorted(listed)) or []
+            got = self._call("read", "chunks", "get", ids=ids, include=["metadatas"]) if ids else {"ids": [], "metadatas": []}
+            for cid, m in zip(got["ids"], got["metadatas"]):
+                if m is not None and live.admits(cid, m.get("doc_id")):
+                    spans.setdefault(m.get("doc_id"), []).append((cid, int(m.get("start", 0)), int(m.get("end", 0))))
+        found: list[Chunk | str] = []
         for doc_id, offset in places:
-            ids = live.chunk_ids([doc_id])
-            if ids is not None:  # the document's own chunks by id (a metadata filter reads every row)
-                if doc_id not in read:
-                    got = self._call("read", "chunks", "get", ids=ids, include=["documents", "metadatas"]) if ids else {"ids": [], "documents": [], "metadatas": []}
-                    read[doc_id] = self._admitted(got, live, doc_id)
-                candidates = read[doc_id]
-            else:
+            if doc_id in listed:
+                # a write killed mid-way may have left another version's chunk here: the first
+                found.extend([cid for cid, start, end in spans.get(doc_id, ()) if start <= offset < end][:1])
+            else:  # a document written before chunk lists were kept: a metadata filter
                 where = {"$and": [{"doc_id": doc_id}, {"start": {"$lte": offset}}, {"end": {"$gt": offset}}]}
-                candidates = self._admitted(self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"]), live, doc_id)
-            # a write killed mid-way may have left another version's chunk here: the first
-            out.extend([c for c in candidates if c.start <= offset < c.end][:1])
-        return out
+                found.extend(self._admitted(self._call("read", "chunks", "get", where=where, include=["documents", "metadatas"]), live, doc_id)[:1])
+        read = {c.chunk_id: c for c in self.chunks(list(dict.fromkeys(f for f in found if isinstance(f, str))))}
+        return [f if isinstance(f, Chunk) else read[f] for f in found if isinstance(f, Chunk) or f in read]
 
     @staticmethod
     def _admitted(got: dict[str, Any], live: _Live, doc_id: str) -> list[Chunk]:

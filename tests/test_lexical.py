@@ -149,3 +149,17 @@ def test_rarer_terms_weigh_more(lexicon):
     assert lexicon.idf("neverseen") > lexicon.idf(rare)
     assert lexicon.seen("oversight") and not lexicon.seen("neverseen")
     assert lexicon.frequency("Caseloads") == 3
+
+
+def test_the_chunk_holding_a_place_is_found_from_memory(lexicon, monkeypatch):
+    chunks = list(lexicon.store.iter_chunks())
+    first, last = chunks[0], chunks[-1]
+    lexicon.holding([])  # the snapshot is loaded
+    real = lexicon.store._call
+    reads = []
+    monkeypatch.setattr(lexicon.store, "_call", lambda *a, **k: reads.append(a) or real(*a, **k))
+    places = [(last.doc_id, last.end - 1), (first.doc_id, first.start)]
+    assert lexicon.holding(places) == [last.chunk_id, first.chunk_id]
+    assert lexicon.holding([(first.doc_id, 10**9)]) is None  # beyond every chunk: the caller asks the store
+    assert lexicon.holding([("no-such-document", 0)]) is None
+    assert [a for a in reads if a[1] == "chunks"] == []  # no chunk was read

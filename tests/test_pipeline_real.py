@@ -104,6 +104,6 @@ def test_filtering_the_nearest_pool_in_memory_matches_chromas_filter(corpus_sett
     parts = components(corpus_settings)
     vector = parts.embedder.encode_query("management oversight and supervision")
     f = Filters(**filters)
-    ours = [(c.chunk_id, round(s, 5)) for c, s in parts.retriever._dense(vector, 20, f)]
+    ours = [(cid, round(s, 5)) for cid, s in parts.retriever._dense(vector, 20, f)]
     chroma = [(c.chunk_id, round(s, 5)) for c, s in parts.store.query(vector, 20, f)]
     assert ours == chroma and ours

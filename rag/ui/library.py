@@ -8,7 +8,6 @@ replace a document (through ``rag.remove``, as ``rag remove`` does, so app and C
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
