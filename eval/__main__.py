@@ -26,6 +26,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--questions", type=Path, default=None, help="JSONL question set (default: the section's)")
     p.add_argument("--mode", choices=("extractive", "llm"), default="extractive", help="answer mode")
     p.add_argument("--compare", action="store_true", help="run every retrieval configuration and the naive baseline")
+    p.add_argument("--configs", default=None, help="comma-separated configurations to run instead (of: " + ", ".join(runner.CONFIGS) + "), e.g. default,naive")
     p.add_argument("--ci", action="store_true", help="fail (exit 1) when a metric misses eval/thresholds.toml")
     p.add_argument("--calibrate", action="store_true", help="sweep the abstention threshold instead")
     p.add_argument("--out", type=Path, default=None, help="folder for the reports (default: eval/; with --ci: eval/out/)")
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.calibrate:
             return _calibrate(args, questions, meta)
-        configs = runner.COMPARE if args.compare else (runner.DEFAULT,)
+        configs = runner.pick_configs(args.configs) if args.configs else runner.COMPARE if args.compare else (runner.DEFAULT,)
         runs = runner.evaluate(
             questions,
             configs,
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(report.terminal(runs, meta))
-    for path in report.write(runs, meta, args.out, with_chart=args.compare):
+    for path in report.write(runs, meta, args.out, with_chart=args.compare or len(configs) > 1):
         print(f"wrote {path}")
     if args.ci:  # the gate reads the test split: nothing was tuned on it
         main_run = report.main_run(runs)

@@ -78,6 +78,16 @@ COMPARE = (
     Config("hybrid_time", "hybrid + time-aware", (("mode", "hybrid"), ("time_aware", True))),
     Config("naive", "naive LangChain baseline", naive=True),
 )
+CONFIGS = {c.name: c for c in (DEFAULT, *COMPARE)}
+
+
+def pick_configs(names: str) -> tuple[Config, ...]:
+    """The configurations named (comma-separated), in that order; ValueError naming an unknown one."""
+    chosen = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in chosen if n not in CONFIGS]
+    if unknown or not chosen:
+        raise ValueError(f"--configs: unknown configuration {', '.join(map(repr, unknown)) or '(none given)'}; choose from {', '.join(CONFIGS)}")
+    return tuple(CONFIGS[n] for n in dict.fromkeys(chosen))
 
 
 @dataclass

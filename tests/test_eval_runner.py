@@ -90,3 +90,11 @@ def test_a_refused_file_no_question_cites_is_left_out_and_one_cited_is_an_error(
             runner.build_index(settings, questions=[question("error-page")])
         with pytest.raises(RagError, match="evaluation index incomplete"):
             runner.build_index(settings)  # no questions: every file counts
+
+
+def test_configurations_are_picked_by_name_and_an_unknown_one_is_named():
+    from eval import runner
+
+    assert [c.name for c in runner.pick_configs("default, naive,default")] == ["default", "naive"]
+    with pytest.raises(ValueError, match="'hybird'.*choose from default, bm25"):
+        runner.pick_configs("default,hybird")
