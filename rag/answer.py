@@ -276,6 +276,12 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         result.notice = f"No document in the library is about {names}; nothing from other councils is offered as an answer."
         result.timings["compose"] = time.perf_counter() - t0
         return result
+    if frame is not None and frame.asks and query.missing and frame.visit is None:
+        # a fact of a report the library does not hold (one not yet written): said, not guessed
+        result = _abstain(query, [], passages, settings, page_starts)
+        result.notice = query.missing
+        result.timings["compose"] = time.perf_counter() - t0
+        return result
     if document_text is not None and (facts := answer_from_facts(query, documents, settings, document_text, passages)) is not None:
         facts.passages = list(passages)
         facts.timings["compose"] = time.perf_counter() - t0

@@ -17,6 +17,7 @@ from rag.question import Library
 from rag.records import DocRecord, Filters, Passage, Query, QuestionFrame, TimeFrame
 from rag.settings import RetrieveSettings
 from rag.store import ChromaStore
+from rag.vocabulary import format_date
 
 POST_FILTER_MIN_SHARE = 0.02  # filters admitting less than this go to Chroma's own filter
 POST_FILTER_MAX_POOL = 2000  # largest unfiltered pool taken to filter in memory
@@ -58,6 +59,11 @@ def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, fil
         # No document is dated in the years asked about ("at its peak in 2013"): the years
         # may name events, not documents, so search everything and let them rank instead.
         merged = replace(merged, since=filters.since, until=filters.until)
+        dated = [d for d in documents if merged.admits(d) and d.year]
+        if frame.asks and dated and tf.since is not None and tf.since > max(d.year for d in dated) and not base["missing"]:
+            # a report fact of a year after every report held: an inspection not yet reported
+            newest = max(dated, key=lambda d: d.date)
+            base["missing"] = f"No report in the library is from {tf.since}{'' if tf.until in (None, tf.since) else f'-{tf.until}'}: the newest is of {format_date(newest.date)}."
         tf = TimeFrame(change=tf.change)
         return Query(frame.text, k or settings.k, merged, tf, _window(documents, merged) if tf.change else (), years_unmatched=True, **base)
     if tf.latest and not groups:

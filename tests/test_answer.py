@@ -127,3 +127,14 @@ def test_a_sentence_whose_subject_is_a_bare_quantifier_is_quoted_with_the_one_it
     ranked = score_sentences("how good are risk management plans", [passage("a", 2024, text)], lambda t: 1.0)
     leaning = next(c for c in ranked if c.text.endswith("tailored to the child."))
     assert leaning.text.startswith("Risk management plans vary in quality.")
+
+
+def test_a_fact_of_a_report_not_held_is_not_answered_from_the_reports_that_are():
+    from rag.question import Library, read_question
+    from rag.retrieve import plan
+
+    library = Library.of([record("a", 2014), record("b", 2024)])
+    query = plan(read_question("what grade will it get at its inspection in 2029?", library), SETTINGS.retrieve, library, Filters())
+    a = answer(query, PASSAGES, SETTINGS)
+    assert a.abstained and a.text.startswith("The documents don't say")
+    assert a.notice == "No report in the library is from 2029: the newest is of 1 June 2024." and not a.sentences

@@ -59,3 +59,12 @@ def test_where_clause():
 def test_years_no_document_is_dated_in_rank_instead_of_filtering():
     q = plan("At its peak in 2013, what share of staff were agency workers?", RetrieveSettings(), DOCS, Filters())
     assert q.years_unmatched and q.filters == Filters() and "2013" in q.ranking_text
+
+
+def test_a_report_fact_of_a_year_after_every_report_held_is_missing_not_searched_for():
+    q = plan("what grade will they get at the inspection in 2029?", RetrieveSettings(), DOCS, Filters())
+    assert q.frame.asks == "judgement" and q.years_unmatched
+    assert q.missing == "No report in the library is from 2029: the newest is of 4 December 2024."
+    # a year before the newest report, or a question that asks no fact, is searched as before
+    assert plan("what grade did they get in 2013?", RetrieveSettings(), DOCS, Filters()).missing == ""
+    assert plan("what will caseloads be like in 2029?", RetrieveSettings(), DOCS, Filters()).missing == ""
