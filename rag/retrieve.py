@@ -55,6 +55,8 @@ def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, fil
         elif any(d.report_facts.visit_number for d in documents):
             missing = f"The library holds no letter on the {frame.visit_words.lower()}."
     base = dict(frame=frame, groups=groups, conflicts=tuple(conflicts), missing=missing)
+    if tf.bounded and not merged.doc_ids and (since, until) != (filters.since, filters.until):
+        merged = _inspected_within(documents, merged, since, until)
     if tf.bounded and documents and not any(merged.admits(d) for d in documents):
         # No document is dated in the years asked about ("at its peak in 2013"): the years
         # may name events, not documents, so search everything and let them rank instead.
@@ -72,6 +74,22 @@ def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, fil
             newest = max(candidates, key=lambda d: d.date)
             merged = replace(merged, doc_ids=(newest.doc_id,))
     return Query(frame.text, k or settings.k, merged, tf, _window(documents, merged) if tf.change else (), **base)
+
+
+def _inspected_within(documents: Sequence[DocRecord], merged: Filters, since: int | None, until: int | None) -> Filters:
+    """The years a question names admit a report inspected then as well as one published
+    then ('the November 2017 inspection' is the report published in January 2018): when
+    that adds documents, the filter names the documents instead of the years."""
+    def within(d: DocRecord) -> bool:
+        start, end = d.report_facts.inspection_start, d.report_facts.inspection_end or d.report_facts.inspection_start
+        years = {int(x[:4]) for x in (start, end) if x[:4].isdigit()}
+        return any((since is None or y >= since) and (until is None or y <= until) for y in years)
+
+    yearless = replace(merged, since=None, until=None)
+    extra = [d for d in documents if not merged.admits(d) and yearless.admits(d) and within(d)]
+    if not extra:
+        return merged
+    return replace(yearless, doc_ids=tuple(d.doc_id for d in documents if merged.admits(d)) + tuple(d.doc_id for d in extra))
 
 
 def _window(documents: Sequence[DocRecord], filters: Filters) -> tuple[DocRecord, ...]:

@@ -68,3 +68,20 @@ def test_a_report_fact_of_a_year_after_every_report_held_is_missing_not_searched
     # a year before the newest report, or a question that asks no fact, is searched as before
     assert plan("what grade did they get in 2013?", RetrieveSettings(), DOCS, Filters()).missing == ""
     assert plan("what will caseloads be like in 2029?", RetrieveSettings(), DOCS, Filters()).missing == ""
+
+
+def test_a_year_admits_the_report_inspected_then_as_well_as_the_one_published_then():
+    from rag.records import ReportFacts
+
+    def report(doc_id, published, start, end):
+        facts = ReportFacts(authority="Barset", inspection_start=start, inspection_end=end)
+        return DocRecord(doc_id, doc_id, "report", published, f"/{doc_id}", "h", 0, 1, "", authority="Barset", facts=facts.to_json())
+
+    docs = [report("r2015", "2015-03-01", "2015-01-12", "2015-02-04"), report("r2018", "2018-01-19", "2017-11-09", "2017-11-24"), report("r2022", "2022-06-01", "2022-04-04", "2022-04-15")]
+    q = plan("Who led the November 2017 re-inspection?", RetrieveSettings(), docs, Filters())
+    assert q.filters.doc_ids == ("r2018",) and not q.years_unmatched
+    span = plan("how did things change from 2015 to 2017?", RetrieveSettings(), docs, Filters())
+    assert [d.doc_id for d in span.window] == ["r2015", "r2018"]
+    # a year that both publishes and inspects one report is a plain year filter; explicit filters are the user's
+    assert plan("what happened in 2022?", RetrieveSettings(), docs, Filters()).filters == Filters(since=2022, until=2022)
+    assert plan("what happened?", RetrieveSettings(), docs, Filters(since=2017, until=2017)).filters == Filters(since=2017, until=2017)
