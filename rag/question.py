@@ -186,7 +186,8 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
     if asks and _COUNT.search(text):
         asks, asked_for = "", []  # 'how many inspectors ...' asks for a figure the text gives, not a fact line
     # a second part ('..., and what was the overall outcome?') asks for a second fact
-    also = tuple(a for a in asked_for[1:] if re.search(r",?\s+and\s+(?:what|who|when|which|how)\b", text, re.I))
+    # or two fact words joined by 'and' ('... grade and lead inspector')
+    also = tuple(a for a in asked_for[1:] if re.search(r",?\s+and\s+(?:what|who|when|which|how)\b", text, re.I) or _joined(text, asks, a))
     area = area_of(text)
     grade = ""
     if (m := GRADE.search(text)) and not re.search(r"\bhow\s+$", text[: m.start()], re.I):
@@ -358,6 +359,13 @@ def _unknown_authorities(text: str, library: Library, frequency: Frequency | Non
         if label not in out:
             out.append(label)
     return out
+
+
+def _joined(text: str, first: str, second: str) -> bool:
+    """Do the words asking for two facts stand side by side, joined by 'and'?"""
+    spans = {name: pattern.search(text) for name, pattern in _ASKS if name in (first, second)}
+    a, b = sorted((spans[first].span(), spans[second].span()))
+    return a[1] <= b[0] and re.fullmatch(r"\s*(?:,\s*)?and\s+(?:the\s+|its\s+)?", text[a[1] : b[0]], re.I) is not None
 
 
 def _keyword_lead(text: str, library: Library, frequency: Frequency | None, asks_fact: bool) -> list[str]:

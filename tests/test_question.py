@@ -127,3 +127,10 @@ def test_an_ordinary_word_one_typo_from_a_name_is_not_that_council():
     f = read_question("kent children's services trend 2015 to 2026", lib, frequency=lambda w: freq(w.lower(), 0))
     assert f.authorities == ("kent",) and not f.comparison
     assert read_question("stoke on trnet 2019", lib, frequency=lambda w: freq(w.lower(), 0)).authorities == ("stoke on trent",)  # a typo still names it
+
+
+def test_two_fact_words_joined_by_and_ask_for_both_facts():
+    assert frame("kent 2022 leadership grade and lead inspector").also_asks == ("judgement",)
+    assert frame("lead inspector and grade kent 2022").also_asks == ("judgement",)
+    assert frame("who led the Kent inspection in 2022?").also_asks == ()
+    assert frame("lead inspector kent 2022 care leavers grade").also_asks == ()  # not joined: one fact leads
