@@ -256,13 +256,16 @@ def test_documents_are_listed_oldest_first(store):
     assert [d.doc_id for d in store.documents()] == ["a", "b"]
 
 
-def test_similarities_score_every_admitted_chunk_in_one_call(three_councils):
+def test_similarities_score_every_admitted_chunk_from_vectors_read_once(three_councils):
     calls = []
     real = three_councils._call
     three_councils._call = lambda *a, **kw: calls.append(a) or real(*a, **kw)
     sims = three_councils.similarities(AXES["oversight"], Filters(authorities=("barset",)), most=100)
     assert set(sims) == {"barset-2014:oversight", "barset-2023:oversight"}
     assert all(s == pytest.approx(1.0) for s in sims.values())
-    assert [a[1:] for a in calls if a[1] == "chunks"] == [("chunks", "query")]  # one call
+    assert [a[1:] for a in calls if a[1] == "chunks"] == [("chunks", "get")]  # the vectors, in one call
+    calls.clear()
+    assert three_councils.similarities(AXES["oversight"], Filters(authorities=("barset",)), most=100) == sims
+    assert [a for a in calls if a[1] == "chunks"] == []  # kept: nothing read again
     assert three_councils.similarities(AXES["oversight"], Filters(authorities=("barset",)), most=1) is None  # too many
     assert three_councils.similarities(AXES["oversight"], Filters(since=2030), most=100) == {}
