@@ -267,7 +267,7 @@ def _authorities(text: str, library: Library, frequency: Frequency | None = None
     With ``frequency``, a word one typo away from a name is taken for that name only when
     the library uses it less than the name itself ('wakefeild'), not when it is a word of
     its own ('trend' is not 'Trent')."""
-    words = _words(text)
+    words = _words(re.sub(r"(?<=\w)-(?=\w)", " ", text))  # 'Stoke-on-Trent' as the library's words (same offsets)
     taken = [False] * len(words)
     found: list[tuple[int, str, str]] = []  # (position, key, words as typed)
     candidates = sorted(

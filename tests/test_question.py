@@ -134,3 +134,10 @@ def test_two_fact_words_joined_by_and_ask_for_both_facts():
     assert frame("lead inspector and grade kent 2022").also_asks == ("judgement",)
     assert frame("who led the Kent inspection in 2022?").also_asks == ()
     assert frame("lead inspector kent 2022 care leavers grade").also_asks == ()  # not joined: one fact leads
+
+
+def test_a_hyphenated_council_name_is_found_as_written():
+    library = Library.of([doc("sot-2019", "Stoke-on-Trent", "2019-03-18"), doc("kent-2019", "Kent", "2019-05-01")])
+    assert read_question("How has Stoke-on-Trent progressed since 2019?", library).authorities == ("stoke on trent",)
+    assert read_question("stoke on trent latest grade", library).authorities == ("stoke on trent",)
+    assert read_question("multi-agency working in kent", library).authorities == ("kent",)
