@@ -118,11 +118,24 @@ def _names(chunks: list[Any]) -> frozenset[str]:
 
 
 def _admits(snap: _Snapshot, filters: Filters | None) -> Any:
-    """Boolean mask of the chunks the filters admit, or None when nothing is filtered."""
-    import numpy as np
-
+    """Boolean mask of the chunks the filters admit, or None when nothing is filtered; the
+    last few masks are kept with the snapshot (a question asks with the same filters several
+    times: dense, BM25, each document of a timeline)."""
     if not filters or filters.empty:
         return None
+    masks = snap.__dict__.setdefault("_masks", {})
+    mask = masks.get(filters)
+    if mask is None:  # (threads may race here; each gets a correct mask)
+        mask = _mask(snap, filters)
+        if len(masks) >= 64:
+            masks.clear()
+        masks[filters] = mask
+    return mask
+
+
+def _mask(snap: _Snapshot, filters: Filters) -> Any:
+    import numpy as np
+
     keep = np.ones(len(snap.ids), dtype=bool)
     if filters.since is not None:
         keep &= snap.years >= filters.since
@@ -131,9 +144,29 @@ def _admits(snap: _Snapshot, filters: Filters | None) -> Any:
     if filters.kinds:
         keep &= np.isin(snap.kinds, list(filters.kinds))
     if filters.doc_ids:
-        keep &= np.isin(snap.doc_ids, list(filters.doc_ids))
+        keep &= _rows(snap, "doc_ids", filters.doc_ids)
     if filters.authorities:
-        keep &= np.isin(snap.authorities, list(filters.authorities))
+        keep &= _rows(snap, "authorities", filters.authorities)
+    return keep
+
+
+def _rows(snap: _Snapshot, column: str, values: tuple[str, ...]) -> Any:
+    """Mask of the chunks whose ``column`` is one of ``values``, from positions grouped by
+    value once per snapshot (a string comparison over every chunk costs milliseconds)."""
+    import numpy as np
+
+    groups = snap.__dict__.get(f"_rows_{column}")
+    if groups is None:
+        array = getattr(snap, column)
+        order = np.argsort(array, kind="stable")
+        names, starts = np.unique(array[order], return_index=True)
+        bounds = list(starts[1:]) + [len(order)]
+        groups = {str(n): order[a:b] for n, a, b in zip(names, starts, bounds)}
+        object.__setattr__(snap, f"_rows_{column}", groups)
+    keep = np.zeros(len(snap.ids), dtype=bool)
+    for v in values:
+        if v in groups:
+            keep[groups[v]] = True
     return keep
 
 

@@ -12,6 +12,7 @@ Nothing here knows a council's name: the names come from the documents' own fact
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -236,13 +237,17 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _close(a: str, b: str) -> bool:
     """Same word, or a typo of it: one edit for 5+ letters, two for 9+."""
     if a == b:
         return True
     if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 2:
         return False
-    return _distance(a, b, 2 if min(len(a), len(b)) >= 9 else 1) is not None
+    limit = 2 if min(len(a), len(b)) >= 9 else 1
+    if limit == 1 and a[0] != b[0] and a[-1] != b[-1]:
+        return False  # one edit leaves the first or the last letter as it was
+    return _distance(a, b, limit) is not None
 
 
 def _distance(a: str, b: str, limit: int) -> int | None:

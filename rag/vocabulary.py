@@ -13,6 +13,7 @@ grades Ofsted gives, the months, how local-government names are built), not of a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 MONTHS = (
@@ -179,6 +180,7 @@ def format_date(value: dt.date | str | None) -> str:
     return value if isinstance(value, str) else f"{value.day} {value:%B %Y}"
 
 
+@functools.lru_cache(maxsize=4096)
 def authority_key(name: str) -> str:
     """The place name at the heart of an authority's name, lower case, for matching:
     'London Borough of Upton and Downton' -> 'upton and downton',

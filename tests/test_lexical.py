@@ -163,3 +163,16 @@ def test_the_chunk_holding_a_place_is_found_from_memory(lexicon, monkeypatch):
     assert lexicon.holding([(first.doc_id, 10**9)]) is None  # beyond every chunk: the caller asks the store
     assert lexicon.holding([("no-such-document", 0)]) is None
     assert [a for a in reads if a[1] == "chunks"] == []  # no chunk was read
+
+
+def test_filter_masks_by_document_and_council_match_a_plain_comparison(lexicon):
+    import numpy as np
+
+    from rag.lexical import _admits
+
+    snap = lexicon._ensure()
+    one, council = str(snap.doc_ids[0]), str(snap.authorities[0])
+    for f in (Filters(doc_ids=(one, "missing")), Filters(authorities=(council,)), Filters(since=2021, doc_ids=(one,))):
+        expected = np.isin(snap.doc_ids, f.doc_ids or snap.doc_ids) & np.isin(snap.authorities, f.authorities or snap.authorities) & (snap.years >= (f.since or 0))
+        assert (_admits(snap, f) == expected).all()
+        assert _admits(snap, f) is _admits(snap, f)  # kept for the next search with the same filters
