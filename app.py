@@ -10,23 +10,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import threading
-from typing import Any
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported anywhere
 
 from rag.errors import RagError  # noqa: E402
 from rag.settings import load_settings  # noqa: E402
+from rag.ui import create_app, serve  # noqa: E402
 
-__all__ = ["create_app", "serve", "main"]  # noqa: F822 (create_app and serve: module __getattr__)
-
-
-def __getattr__(name: str) -> Any:  # create_app and serve import gradio: only on use
-    if name in ("create_app", "serve"):
-        import rag.ui
-
-        return getattr(rag.ui, name)
-    raise AttributeError(f"module 'app' has no attribute {name!r}")
+__all__ = ["create_app", "serve", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,13 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
         if overrides:
             settings = load_settings(app=settings.app.model_copy(update=overrides).model_dump())
-        # The index and the model start loading now, while gradio (seconds) is imported.
-        from rag.ui.startup import Startup
-
-        startup = Startup(settings, threading.Lock())
-        startup.start()
-        this = sys.modules[__name__]  # create_app and serve as this module has them
-        this.serve(this.create_app(settings, startup), settings)
+        serve(create_app(settings), settings)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

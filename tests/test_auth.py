@@ -325,12 +325,7 @@ def test_serve_and_app_py_pass_the_default_host_to_launch(monkeypatch, tmp_path)
     assert launched["server_name"] == "127.0.0.1" and launched["share"] is False
 
     served = {}
-    from rag.ui.startup import Startup
-
-    started = []
-    monkeypatch.setattr(Startup, "start", lambda self: started.append(self))
     monkeypatch.setattr(app_py, "serve", lambda demo, settings: served.update(settings=settings))
-    monkeypatch.setattr(app_py, "create_app", lambda settings, startup: served.update(startup=startup))
+    monkeypatch.setattr(app_py, "create_app", lambda settings: None)
     assert app_py.main([]) == 0
-    assert served["startup"] is started[0]  # warming began before the app (and gradio) was made
     assert served["settings"].app.host == "127.0.0.1"

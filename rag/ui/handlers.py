@@ -31,10 +31,10 @@ CHOICE_OUTPUTS = 6  # document picker, from year, to year, kinds, councils, libr
 class Handlers:
     """What every part of the page shares, for one settings object."""
 
-    def __init__(self, settings: Settings, startup: Startup | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.startup = startup or Startup(settings, threading.Lock())
-        self.ingest_lock = self.startup.ingest_lock
+        self.ingest_lock = threading.Lock()
+        self.startup = Startup(settings, self.ingest_lock)
         self.downloads = Path(tempfile.mkdtemp(prefix="rag-answers-"))
 
     # -- the index ---------------------------------------------------------------------

@@ -33,7 +33,6 @@ from rag.ui.document import DocumentView, document_tab  # noqa: E402
 from rag.ui.exports import answer_markdown  # noqa: E402
 from rag.ui.handlers import Handlers  # noqa: E402
 from rag.ui.library import library_tab, wire_library  # noqa: E402
-from rag.ui.startup import Startup  # noqa: E402
 
 TITLE = "Inspection documents: ask, with the inspectors' own words"
 CSS = (ASSETS / "app.css").read_text(encoding="utf-8")
@@ -44,13 +43,12 @@ THEME = gr.themes.Default(
 )
 
 
-def create_app(settings: Settings, startup: Startup | None = None) -> gr.Blocks:
-    """The app for ``settings``. Cheap: the index and model open in :func:`serve`'s thread
-    (or in ``startup``'s, begun before gradio was imported: ``app.py`` does that).
+def create_app(settings: Settings) -> gr.Blocks:
+    """The app for ``settings``. Cheap: the index and model open in :func:`serve`'s thread.
 
     The handlers are kept as ``demo.rag_handlers`` (startup status, ingest lock).
     """
-    h = Handlers(settings, startup)
+    h = Handlers(settings)
     view = DocumentView(settings)
     chat = Chat(settings, h.startup, h.downloads, view)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
