@@ -53,11 +53,11 @@ def test_the_answerer_s_weights_are_settings_with_their_range():
 def test_the_answering_stages_keep_no_numeric_knobs_outside_settings():
     """A weight or threshold written as a module constant changes answers without changing
     the settings hash: the answering stages take theirs from Settings. (retrieve's two
-    POST_FILTER values only choose how a filtered search runs, not what it returns.)"""
+    POST_FILTER values and SCAN_MAX only choose how a filtered search runs, not what it returns.)"""
     import ast
     from pathlib import Path
 
-    allowed = {"POST_FILTER_MIN_SHARE", "POST_FILTER_MAX_POOL"}
+    allowed = {"POST_FILTER_MIN_SHARE", "POST_FILTER_MAX_POOL", "SCAN_MAX"}
     root = Path(__file__).resolve().parent.parent / "rag"
     found = []
     for name in ("answer.py", "answer_facts.py", "retrieve.py", "question.py", "timeframe.py", "verify.py"):
