@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from typing import Any, Protocol
 
-from rag.answer_facts import CORRECTION, answer_from_facts, judgement_leads, judgement_query
+from rag.answer_facts import CORRECTION, answer_from_facts, judgement_leads, judgement_query, visit_correction
 from rag.cite import PageStarts, cite, quote_spans
 from rag.embed import unpack
 from rag.lexical import query_tokens, tokens
@@ -331,6 +331,8 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
             if judged is not None:
                 judged.passages = list(passages)
                 result = judged
+    if document_text is not None and (corrected := visit_correction(query, documents, settings, document_text, passages)) is not None:
+        result = _corrected(corrected, result, query, documents)
     if result.abstained and not result.citations and ranked:  # nearest matches, whatever they say
         result.citations = _abstain(query, ranked, passages, settings, page_starts).citations
     if query.years_unmatched and not result.notice:
@@ -347,6 +349,23 @@ def _with_judgement(result: Answer, query: Query, documents: Sequence[DocRecord]
     judged = answer_from_facts(query, documents, settings, document_text, result.passages)
     if judged is None or len({c.doc_id for c in judged.citations}) > max(2, len(query.groups)):
         return result  # a report's or two's judgements lead (a comparison: each council's), not a series
+    return _led_by(judged, result, query, documents)
+
+
+def _corrected(correction: Answer, result: Answer, query: Query, documents: Sequence[DocRecord]) -> Answer:
+    """A misnumbered visit: the letter's own number first ("The documents say otherwise"),
+    then what that letter says on the question, when anything answers it."""
+    passages = result.passages
+    if result.abstained or not result.citations:
+        result = Answer(result.question, "", False, result.mode, [], [], list(passages), result.settings_hash)
+    led = _led_by(correction, result, query, documents)
+    led.text = f"{CORRECTION} {led.text}"
+    led.notice, led.abstained, led.passages = correction.notice, False, list(passages)
+    return led
+
+
+def _led_by(judged: Answer, result: Answer, query: Query, documents: Sequence[DocRecord]) -> Answer:
+    """``result`` with the fact lines of ``judged`` first, every citation renumbered."""
     shift = len(judged.citations)
     citations = list(judged.citations) + [dc_replace(c, number=c.number + shift) for c in result.citations]
     sentences = list(judged.sentences) + [dc_replace(s, citations=tuple(n + shift for n in s.citations)) for s in result.sentences]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace as dc_replace
 
 from rag.facts import AREA_NAMES
-from rag.records import Answer, AnswerSentence, Citation, Fact, Passage, ReportFacts
+from rag.records import Answer, AnswerSentence, Citation, Fact, Passage, ReportFacts, TimeFrame
 from rag.retrieve import Query
 from rag.settings import Settings
 from rag.store import DocRecord
@@ -34,6 +34,7 @@ _FACT_NAMES = {
     "published": ("published",),
     "addressee": ("addressee",),
     "areas_covered": ("areas_covered",),
+    "visit_number": ("visit_number",),
 }
 _WHICH_COUNCILS = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(?:councils?|(?:local\s+)?authorities|las)\b", re.I)
 _WHICH_DOCS = re.compile(r"\b(?:which|what)\s+(?:monitoring\s+)?(?:visits?|inspections?|reports?|letters?)\b", re.I)
@@ -86,8 +87,11 @@ def judgement_leads(query: Query, documents: Sequence[DocRecord], settings: Sett
 
 def fact_lines(query: Query, documents: Sequence[DocRecord], most: int) -> list[tuple[str, int]]:
     """(document id, offset) of the fact lines that answer the query, if it asks for facts
-    (or leads with a judgement: ``judgement_query``), from the newest ``most`` reports."""
+    (or leads with a judgement: ``judgement_query``), from the newest ``most`` reports; a
+    misnumbered visit's letter's own number line first."""
     found = _found(query, documents, most) or _found(judgement_query(query) or query, documents, most)
+    if query.misnumbered and query.frame is not None:
+        found = (_found(_visit_query(query), [d for d in documents if d.doc_id == query.misnumbered], most) or []) + (found or [])
     return [(d.doc_id, f.start) for d, facts in (found or []) for f in facts]
 
 
@@ -102,12 +106,28 @@ def answer_from_facts(query: Query, documents: Sequence[DocRecord], settings: Se
     return _compose(query, found, settings, document_text, passages)
 
 
+def visit_correction(query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: DocumentText, passages: Sequence[Passage] = ()) -> Answer | None:
+    """For a question naming a visit the letter of its time does not report ('the third
+    visit, in August 2023' of the second visit's letter): that letter's own line giving its
+    visit number, after "The documents say otherwise"."""
+    if not query.misnumbered or query.frame is None:
+        return None
+    return answer_from_facts(_visit_query(query), [d for d in documents if d.doc_id == query.misnumbered], settings, document_text, passages)
+
+
+def _visit_query(query: Query) -> Query:
+    assert query.frame is not None
+    return dc_replace(query, frame=dc_replace(query.frame, asks="visit_number", also_asks=(), people=()))
+
+
 def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tuple[DocRecord, list[Fact]]] | None:
     """The documents in scope and the facts of each that answer the query (oldest first;
     the newest ``most`` of them)."""
     frame = query.frame
     if frame is None or query.groups and frame.asks != "judgement":
         return None
+    if query.years_unmatched and not (frame.asks == "judgement" and frame.grade):
+        return None  # no report is of the years asked: every report's facts are of other years
     # a council's latest grades, with no area named, are every area's ('latest judgement')
     every = bool(_every_area(frame.text)) or (query.timeframe.latest and not frame.area)
     scoped = [d for d in documents if query.filters.admits(d)]
@@ -120,6 +140,13 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
     else:
         found = [(d, [f for ask in (frame.asks, *frame.also_asks) for f in facts_wanted(d.report_facts, ask, frame.area, every)]) for d in scoped]
     found = [(d, fs) for d, fs in found if fs]
+    if query.years_unmatched:
+        # 'the 2016 outstanding inspection' of a report of 2017: the report a year either side
+        # with the grade asserted answers, its own date correcting the year; none: no facts
+        asked = frame.timeframe
+        near = TimeFrame((asked.since or 0) - 1 if asked.since else None, (asked.until + 1) if asked.until else None)
+        found = [(d, [f for f in fs if f.value == frame.grade]) for d, fs in found if near.contains(d.year)]
+        found = [(d, fs) for d, fs in found if fs]
     if not found:
         return None
     if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not _WHICH_COUNCILS.search(frame.text):
@@ -166,6 +193,8 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
             premised = not query.timeframe.change or doc is found[0][0]
             if frame.asks == "judgement" and frame.grade and f.value != frame.grade and premised:
                 contradicted = True
+            if frame.asks == "visit_number" and frame.visit is not None and f.value != str(frame.visit):
+                contradicted = True
         if lines:
             blocks.append(f"{_heading(doc)}\n" + "\n".join(lines))
     if not citations:
@@ -174,7 +203,11 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
     notice = ""
     if contradicted:
         body = f"{CORRECTION}\n\n{body}"
-        notice = f"The question says '{frame.grade}'; the report's judgement differs."
+        notice = (
+            f"The question says '{frame.visit_words.lower()}'; the letter of that time reports another visit."
+            if frame.asks == "visit_number"
+            else f"The question says '{frame.grade}'; the report's judgement differs."
+        )
     return Answer(query.text, body, False, "facts", sentences, citations, [], settings.hash(), notice=notice)
 
 

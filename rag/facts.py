@@ -42,7 +42,7 @@ AREAS = (
     ("overall_effectiveness", re.compile(r"\boverall\b", re.I)),
     ("impact_of_leaders", re.compile(r"\bleaders?\b|\bleadership\b", re.I)),
     ("help_and_protection", re.compile(r"\bhelp and protection\b", re.I)),
-    ("children_in_care", re.compile(r"\bchildren in care\b|\blooked after\b", re.I)),
+    ("children_in_care", re.compile(r"\bin care\b|\blooked after\b", re.I)),
     ("care_leavers", re.compile(r"\bcare leavers\b", re.I)),
     ("adoption", re.compile(r"\badoption\b", re.I)),
     ("lscb", re.compile(r"\bsafeguarding children board\b|\bLSCB\b", re.I)),
@@ -340,7 +340,7 @@ def area_of(label: str) -> str:
         return "impact_of_leaders"
     if "help and protection" in low:
         return "help_and_protection"
-    if re.search(r"\bchildren in care\b|\blooked after\b", low):
+    if re.search(r"\bin care\b|\blooked after\b", low):
         return "children_in_care"
     for key, pattern in AREAS:
         if pattern.search(label):

@@ -398,7 +398,9 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
     promoted = [Passage(c, 1.0, 0) for c in first] + [p for p in passages if p.chunk.chunk_id not in {c.chunk_id for c in first}]
 
     def holds_fact(p: Passage) -> int:
-        return 0 if any(p.chunk.doc_id == d and p.chunk.start <= o < p.chunk.end for d, o in lines) else 1
+        """The first fact line the passage holds, in the order asked ('who led it, and what
+        was the outcome?'); after every fact line, a passage holding none."""
+        return next((i for i, (d, o) in enumerate(lines) if p.chunk.doc_id == d and p.chunk.start <= o < p.chunk.end), len(lines))
 
     if query.is_timeline and not (query.frame and query.frame.asks):
         # judgement lines that lead a timeline's findings: every document's passages are

@@ -21,7 +21,7 @@ from rag.facts import area_of
 from rag.records import DocRecord, QuestionFrame
 from rag.text import STOPWORDS
 from rag.timeframe import read_timeframe, strip_change_words, strip_time
-from rag.vocabulary import GRADE, ORDINALS, authority_key, normal_grade
+from rag.vocabulary import FAILED_INSPECTION, GRADE, ORDINALS, authority_key, normal_grade
 
 Frequency = Callable[[str], int]  # word -> in how many chunks the library uses it
 
@@ -41,7 +41,8 @@ _ASKS = (
     ("judgement", re.compile(
         r"\b(?:grade[sd]?|grading|judge?ments?|judged|rated|rating|ratings|verdict|score[sd]?|overall\s+effectiveness"
         r"|how\s+(?:did|was|were)\s+\w+(?:\s+\w+){0,3}\s+(?:do|rated|judged|graded)|ofsted\s+(?:rating|grade|judgement)"
-        r"|(?:what|which)\s+(?:grade|rating|judgement)|(?:outstanding|inadequate)\b)", re.I)),
+        r"|(?:what|which)\s+(?:grade|rating|judgement)|(?:outstanding|inadequate)\b"
+        r"|overall\s+(?:outcome|result)s?|(?:ofsted|inspection)\s+(?:result|outcome)s?)", re.I)),
 )
 _COUNT = re.compile(r"\bhow\s+(?:many|much|long|often)\b|\b(?:what|which)\s+(?:number|percentage|proportion)\b", re.I)
 _REFERS = re.compile(r"\b(?:it|its|they|them|their|that|this|those|these|there|then|the same)\b", re.I)
@@ -196,6 +197,8 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
         grade = normal_grade(m.group(1))
         if not asks and re.search(r"\b(?:why|how come|was|were|is|are)\b", text, re.I):
             asks, area = "judgement", area_of(text)
+    elif FAILED_INSPECTION.search(text):
+        grade, asks = "inadequate", asks or "judgement"
     comparison = len(keys) >= 2  # two councils named are read side by side ('impact of leaders X Y 2025')
     visit, visit_words = None, ""
     if m := _VISIT.search(text):

@@ -338,6 +338,7 @@ class Query:
     groups: tuple[tuple[str, Filters], ...] = ()  # a comparison: (council key, its filters)
     conflicts: tuple[str, ...] = ()  # where the question's own years or councils clash with the filters
     missing: str = ""  # what the question rests on that no document is about (said unless the evidence names it)
+    misnumbered: str = ""  # the letter of the time asked that reports another visit than the one named
 
     @property
     def ranking_text(self) -> str:

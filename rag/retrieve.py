@@ -8,6 +8,7 @@ its dense similarity and BM25 score where that ranking saw it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -17,7 +18,7 @@ from rag.question import Library
 from rag.records import DocRecord, Filters, Passage, Query, QuestionFrame, TimeFrame
 from rag.settings import RetrieveSettings
 from rag.store import ChromaStore
-from rag.vocabulary import format_date
+from rag.vocabulary import MONTH_RE, YEAR_RE, format_date, month_year
 
 POST_FILTER_MIN_SHARE = 0.02  # filters admitting less than this go to Chroma's own filter
 POST_FILTER_MAX_POOL = 2000  # largest unfiltered pool taken to filter in memory
@@ -46,15 +47,23 @@ def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, fil
     groups: tuple[tuple[str, Filters], ...] = ()
     if frame.comparison and not filters.authorities:
         groups = tuple((key, replace(merged, authorities=library.members(key))) for key in frame.authorities)
-    missing = ""
+    missing = misnumbered = ""
     if frame.visit is not None:
         # 'the fifth monitoring visit': the letter that says it reports that visit
         visits = [d for d in documents if d.report_facts.visit_number == frame.visit and merged.admits(d)]
+        months = {" ".join(m.lower().split()) for m in re.findall(rf"\b({MONTH_RE}\s+{YEAR_RE})\b", frame.text, re.I)}
+        numbered = [d for d in documents if d.report_facts.visit_number and merged.admits(d) and months & _months_of(d)]
         if visits:
             merged = replace(merged, doc_ids=tuple(d.doc_id for d in visits))
+        elif len(numbered) == 1:
+            # 'the third visit, in August 2023' when the one letter of that month (sent or
+            # visiting) reports the second: a false premise; that letter answers, its own
+            # number said first
+            merged = replace(merged, doc_ids=(numbered[0].doc_id,))
+            misnumbered = numbered[0].doc_id
         elif any(d.report_facts.visit_number for d in documents):
             missing = f"The library holds no letter on the {frame.visit_words.lower()}."
-    base = dict(frame=frame, groups=groups, conflicts=tuple(conflicts), missing=missing)
+    base = dict(frame=frame, groups=groups, conflicts=tuple(conflicts), missing=missing, misnumbered=misnumbered)
     if tf.bounded and not merged.doc_ids and (since, until) != (filters.since, filters.until):
         merged = _inspected_within(documents, merged, since, until)
     if tf.bounded and documents and not any(merged.admits(d) for d in documents):
@@ -74,6 +83,12 @@ def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, fil
             newest = max(candidates, key=lambda d: d.date)
             merged = replace(merged, doc_ids=(newest.doc_id,))
     return Query(frame.text, k or settings.k, merged, tf, _window(documents, merged) if tf.change else (), **base)
+
+
+def _months_of(d: DocRecord) -> set[str]:
+    """'August 2023' for each month a document was published or its inspection took place."""
+    f = d.report_facts
+    return {month_year(x).lower() for x in (d.date, f.published, f.inspection_start, f.inspection_end) if x and month_year(x)}
 
 
 def _inspected_within(documents: Sequence[DocRecord], merged: Filters, since: int | None, until: int | None) -> Filters:

@@ -55,6 +55,8 @@ GRADE = re.compile(rf"\b({_GRADE_ALTERNATIVES})\b", re.I)
 _GRADE_AT_END = re.compile(rf"^(?P<area>.*?)[\s:\-–]*\b(?P<grade>{_GRADE_ALTERNATIVES})\s*$", re.I)
 # The grades as inspection prose states them, the earlier frameworks' included ("adequate",
 # a service that "performs poorly"): for finding judgement statements in a document's text.
+# "failed its Ofsted": said of a service judged inadequate (a question's premise, never a document's grade)
+FAILED_INSPECTION = re.compile(r"\b(?:failed|failing|fails)\s+(?:its\s+|their\s+|the\s+|an\s+)?(?:(?:19|20)\d\d\s+|last\s+|latest\s+|recent\s+)?(?:ofsted|inspection)\b", re.I)
 GRADE_WORDS = GRADES + ("adequate", "performs poorly")
 GRADE_WORDS_RE = r"(?:" + "|".join(GRADE_WORDS) + ")"
 GRADE_WORD = re.compile(GRADE_WORDS_RE, re.I)

@@ -83,16 +83,7 @@ def test_a_question_the_facts_do_not_answer_gets_none_and_no_evidence():
 
 def _whole(doc_id):
     """One passage holding a document's whole cleaned text."""
-    from rag.records import Chunk, Passage
-    from rag.text import quotable_spans
-
-    rec, text = DOCS[doc_id]
-    chunk = Chunk(
-        chunk_id=f"{doc_id}-1", doc_id=doc_id, title=rec.title, kind=rec.kind, date=rec.date, year=int(rec.date[:4]),
-        text=text, start=0, end=len(text), header="", section="", page=1, page_end=2, paragraphs=(),
-        sentences=tuple(quotable_spans(text)),
-    )
-    return Passage(chunk, 1.0, 1, 0.5)
+    return _passage(DOCS, doc_id)
 
 
 def answered(question):
@@ -179,3 +170,86 @@ def test_a_grade_question_naming_no_council_the_library_holds_is_not_answered_wi
     assert a is None
     which, _ = ask("which councils were judged inadequate overall in 2022?")
     assert which is not None and {c.doc_id for c in which.citations} == {"other"}
+
+
+# ---------------------------------------------------------------- premises and years
+
+
+def test_failing_an_inspection_asserts_inadequate_and_is_corrected():
+    a, query = ask("Barset failed its 2022 ofsted didn't it - what went wrong?")
+    assert query.frame.grade == "inadequate" and query.frame.asks == "judgement"
+    assert a.text.startswith(CORRECTION) and "Overall effectiveness: Good" in [c.quote.replace("\t", " ") for c in a.citations]
+
+
+def test_the_overall_outcome_is_asked_for_as_a_judgement():
+    a, query = ask("Who led Barset's 2022 inspection, and what was the overall outcome?")
+    assert query.frame.asks == "lead_inspector" and query.frame.also_asks == ("judgement",)
+    assert [c.doc_id for c in a.citations] == ["new", "new"] and "Ann Example" in a.citations[0].quote
+
+
+def test_a_fact_of_a_year_no_report_is_of_is_not_answered_with_other_years_facts():
+    a, query = ask("Barset overall outcome in 2020")  # reports of 2018 and 2022
+    assert query.years_unmatched and a is None and fact_lines(query, LIBRARY.documents, 8) == []
+
+
+def test_a_grade_asserted_of_a_year_next_to_the_report_with_it_is_answered_by_that_report():
+    a, query = ask("why was barset's leadership judged outstanding in 2021")
+    assert query.years_unmatched
+    assert [c.doc_id for c in a.citations] == ["new"] and a.citations[0].quote.endswith("Outstanding")
+    assert "September 2022" in a.text  # its own date corrects the year
+    assert ask("why was barset's leadership judged outstanding in 2020")[0] is None  # two years off: not that report
+
+
+LETTER = """2 August 2023
+
+Ann Director
+Director of Children's Services
+Barset Council
+
+Monitoring visit to Barset children's services
+
+This letter summarises the findings of the monitoring visit to Barset children's services on 28 and 29 June 2023. This was the second monitoring visit since the local authority was judged inadequate in July 2022.
+
+Children in need have plans that are more detailed. Social workers visit children in need often and see them alone.
+"""
+
+
+def _letter_library():
+    docs = {**DOCS, "visit": record("visit", "2023-08-02", LETTER)}
+    return docs, Library.of([d for d, _ in docs.values()])
+
+
+def test_a_visit_misnumbered_for_the_month_of_a_letter_is_corrected_by_that_letter():
+    from rag.answer import answer
+
+    docs, lib = _letter_library()
+    assert lib.documents[[d.doc_id for d in lib.documents].index("visit")].report_facts.visit_number == 2
+    query = plan(read_question("What did the third monitoring visit letter of August 2023 say about children in need?", lib), SETTINGS.retrieve, lib, Filters())
+    assert query.misnumbered == "visit" and query.filters.doc_ids == ("visit",) and not query.missing
+    assert fact_lines(query, lib.documents, 8)[0][0] == "visit"  # its number line is retrieved first
+    passages = [_passage(docs, "visit")]
+    a = answer(query, passages, SETTINGS, documents=lib.documents, document_text=lambda d: docs[d][1])
+    assert a.text.startswith(CORRECTION) and not a.abstained
+    assert a.citations[0].quote == "This was the second monitoring visit since the local authority was judged inadequate in July 2022."
+    assert any("children in need" in c.quote.lower() for c in a.citations[1:])  # then what the letter says
+    assert "third monitoring visit" in a.notice
+
+
+def test_a_visit_the_library_lacks_with_no_month_matching_a_letter_is_missing():
+    _, lib = _letter_library()
+    for question in ("What did the third monitoring visit in March 2023 find?", "what did the fourth monitoring visit say?"):
+        query = plan(read_question(question, lib), SETTINGS.retrieve, lib, Filters())
+        assert not query.misnumbered and "no letter" in query.missing
+
+
+def _passage(docs, doc_id):
+    from rag.records import Chunk, Passage
+    from rag.text import quotable_spans
+
+    rec, text = docs[doc_id]
+    chunk = Chunk(
+        chunk_id=f"{doc_id}-1", doc_id=doc_id, title=rec.title, kind=rec.kind, date=rec.date, year=int(rec.date[:4]),
+        text=text, start=0, end=len(text), header="", section="", page=1, page_end=2, paragraphs=(),
+        sentences=tuple(quotable_spans(text)),
+    )
+    return Passage(chunk, 1.0, 1, 0.5)

@@ -103,3 +103,13 @@ def test_facts_survive_the_catalog_round_trip():
 
     facts, _ = facts_of_fixture("barnet--23-july-2024.pdf")
     assert ReportFacts.from_json(facts.to_json()) == facts
+
+
+def test_judged_areas_are_read_from_report_labels_and_from_questions():
+    from rag.facts import area_of
+
+    assert area_of("The experiences and progress of children in care and care leavers") == "children_in_care"
+    assert area_of("The experiences and progress of care leavers") == "care_leavers"
+    assert area_of("Children looked after and achieving permanence") == "children_in_care"
+    assert area_of("which council looks after its young people in care better?") == "children_in_care"
+    assert area_of("how well are care leavers supported?") == "care_leavers"
