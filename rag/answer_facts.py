@@ -19,12 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace as dc_replace
 
 from rag.facts import AREA_NAMES
-from rag.records import Answer, AnswerSentence, Citation, Fact, Passage, ReportFacts, TimeFrame
+from rag.records import Answer, AnswerSentence, Citation, Fact, Passage, QuestionFrame, ReportFacts, TimeFrame
 from rag.retrieve import Query
 from rag.settings import Settings
 from rag.store import DocRecord
 from rag.text import normalize_ws
-from rag.vocabulary import format_date, grade_label
+from rag.vocabulary import GRADE, format_date, grade_label
 
 DocumentText = Callable[[str], str]
 CORRECTION = "The documents say otherwise."
@@ -36,6 +36,8 @@ _FACT_NAMES = {
     "areas_covered": ("areas_covered",),
     "visit_number": ("visit_number",),
 }
+# 'since it was judged inadequate', 'after its inadequate judgement': a span from a grade
+_SINCE_GRADE = re.compile(rf"\b(?:since|after|from)\b[^?.!;]{{0,40}}?{GRADE.pattern}", re.I)
 _WHICH_COUNCILS = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(?:councils?|(?:local\s+)?authorities|las)\b", re.I)
 _WHICH_DOCS = re.compile(r"\b(?:which|what)\s+(?:monitoring\s+)?(?:visits?|inspections?|reports?|letters?)\b", re.I)
 
@@ -152,13 +154,15 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
     if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not _WHICH_COUNCILS.search(frame.text):
         return None  # many councils, none named (or one the library does not hold): not the facts' to answer
     found.sort(key=lambda x: (_group_of(query, x[0]), x[0].date or "9999", x[0].doc_id))
-    if frame.asks == "judgement" and frame.grade and query.timeframe.change:
+    if frame.asks == "judgement" and frame.grade and query.timeframe.change and _SINCE_GRADE.search(frame.text):
         # 'has it improved since it was judged inadequate?': every report from the first
         # with that grade; none has it: a false premise (corrected by the first report)
         start = next((i for i, (_, fs) in enumerate(found) if any(f.value == frame.grade for f in fs)), 0)
         return found[start:][-most:]
-    if frame.asks == "judgement" and frame.grade:
+    if frame.asks == "judgement" and frame.grade and not query.timeframe.latest and not query.timeframe.change:
         # 'when was it judged inadequate?': the reports with that grade; none: a false premise
+        # ('is it still inadequate?' is answered by every grade of the latest report, 'has it
+        # always been good?' by every report's)
         matching = [(d, [f for f in fs if f.value == frame.grade]) for d, fs in found]
         matching = [(d, fs) for d, fs in matching if fs]
         if matching:
@@ -190,7 +194,7 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
             sentences.append(AnswerSentence(shown, (citation.number,)))
             lines.append(f"{shown} [{citation.number}]")
             # (a change question's grade is said of its first report: 'since its inadequate judgement')
-            premised = not query.timeframe.change or doc is found[0][0]
+            premised = (not query.timeframe.change or doc is found[0][0]) and f in _premised(frame, facts)
             if frame.asks == "judgement" and frame.grade and f.value != frame.grade and premised:
                 contradicted = True
             if frame.asks == "visit_number" and frame.visit is not None and f.value != str(frame.visit):
@@ -209,6 +213,13 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
             else f"The question says '{frame.grade}'; the report's judgement differs."
         )
     return Answer(query.text, body, False, "facts", sentences, citations, [], settings.hash(), notice=notice)
+
+
+def _premised(frame: QuestionFrame, facts: Sequence[Fact]) -> list[Fact]:
+    """The judgements a grade in the question is said of: the area's it names, else the
+    overall effectiveness, else every one shown ('is it still inadequate?')."""
+    named = [f for f in facts if f.area == (frame.area or "overall_effectiveness")]
+    return named or list(facts)
 
 
 def _every_area(text: str) -> bool:

@@ -50,7 +50,7 @@ _FOLLOW_OPENERS = re.compile(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(
 _ASK_WORDS = frozenset(
     """led lead inspector inspectors inspected inspection inspections grade graded grades judgement judgment
     judgements judged rated rating ratings report reports letter letters latest recent newest current ofsted
-    council councils authority services children's what which who when how did was were is are the of in for
+    council councils authority services children what which who when how did was were is are the of in for
     and or better worse compare compared overall effectiveness""".split()
 )
 # Words that ask what an inspection concluded as a whole ('what did its latest inspection find?',
@@ -58,10 +58,11 @@ _ASK_WORDS = frozenset(
 _OUTCOME_WORDS = frozenset(
     """find found finds findings result results outcome outcomes conclude concluded conclusion conclusions
     say said says stand stands standing status verdict fare fared doing perform performed performing
+    good bad better worse best worst poor poorly badly well still
     """.split()
 )
 _COMPASS = frozenset("north south east west central greater upper lower new old".split())
-_FILLERS = frozenset("one ones same too also again else instead either anything something year years time".split())
+_FILLERS = frozenset("one ones same too also again else instead either anything something thing things stuff way ways get got getting year years time".split())
 _VISIT = re.compile(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\s+(?:monitoring\s+|focused\s+)?visit\b", re.I)
 
 
@@ -415,7 +416,7 @@ def topic_of(text: str, library: Library) -> tuple[str, ...]:
     """What a question is about, beyond its councils, its time, its asking for change and
     its asking for an inspection's outcome: () for 'has Barset improved since 2015?' or
     'what did Barset's latest inspection find?'."""
-    return tuple(w for w in _content(strip_change_words(text), library) if w not in _OUTCOME_WORDS)
+    return tuple(w for w in _content(strip_change_words(GRADE.sub(" ", text)), library) if w not in _OUTCOME_WORDS)
 
 
 def _is_follow_up(text: str, previous: str, library: Library) -> bool:

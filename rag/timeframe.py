@@ -20,7 +20,7 @@ _CHANGE = re.compile(
     r"(which|what) (documents|reports|letters|visits|inspections) (mention|discuss|say|talk about|cover|refer to)|"
     r"where do the (documents|reports|letters) (mention|discuss|say)|in which (documents|reports|letters)|"
     r"(has|have|had) (\w+ ){0,3}(improved|deteriorated|worsened|got worse|got better|developed|moved on)|"
-    r"(get|got|getting) (better|worse))",
+    r"(get|got|getting) (better|worse)|(has|have|had|was|were)( [\w'’]+){0,3} (always|ever) been)",
     re.I,
 )
 
@@ -46,7 +46,7 @@ def strip_time(question: str) -> str:
 
 _CHANGE_WORDS = re.compile(
     r"\b(how\s+(has|have|did|do)|chang\w*|over time|over the years|evolv\w*|developed|develop|improved|"
-    r"deteriorated|worsened|got (better|worse)|compared?|comparison|trend\w*|since then|now)\b",
+    r"deteriorated|worsened|got (better|worse)|compared?|comparison|trend\w*|since then|afterwards|after that|always|ever|now)\b",
     re.I,
 )
 

@@ -253,3 +253,18 @@ def _passage(docs, doc_id):
         sentences=tuple(quotable_spans(text)),
     )
     return Passage(chunk, 1.0, 1, 0.5)
+
+
+def test_is_it_still_so_is_answered_by_every_grade_of_the_latest_report():
+    a, query = ask("is barset still good")
+    assert query.timeframe.latest
+    assert [c.doc_id for c in a.citations] == ["new"] * 3  # every area, not only those judged good
+    assert not a.text.startswith(CORRECTION)  # overall it is good
+    b, _ = ask("is barset still inadequate")
+    assert b.text.startswith(CORRECTION)
+
+
+def test_has_it_always_been_so_is_every_report_the_first_correcting_it():
+    a, query = ask("has barset's leadership always been outstanding?")
+    assert query.timeframe.change and [c.doc_id for c in a.citations] == ["old", "new"]
+    assert a.text.startswith(CORRECTION)  # 2018's was inadequate

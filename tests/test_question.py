@@ -101,6 +101,11 @@ def test_a_question_s_own_topic_leaves_out_councils_time_change_and_outcome_word
     assert frame("What did Kent's most recent inspection find?").topic == ()
     assert frame("how has supervision in kent changed since 2015").topic == ("supervision",)
     assert frame("what did the latest kent report say about private fostering").topic == ("private", "fostering")
+    # verdict words, grades and vague nouns are no topic: the inspection's outcome is asked for
+    assert frame("kent children's services trend 2015 to 2026").topic == ()
+    assert frame("kent was in a bad way in 2015 - did things get better afterwards?").topic == ()
+    assert frame("is kent still inadequate").topic == ()
+    assert frame("were kent's children's homes still poor in 2018?").topic == ("homes",)
 
 
 def test_a_follow_up_asking_for_change_keeps_the_previous_topic_from_its_year():

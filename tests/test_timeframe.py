@@ -13,6 +13,8 @@ from rag.timeframe import TimeFrame, read_timeframe, strip_time
         ("What does the latest letter say about supervision?", TimeFrame(latest=True)),
         ("What did the most recent visit find?", TimeFrame(latest=True)),
         ("How has staff turnover developed over time?", TimeFrame(None, None, True)),
+        ("have they always been good or was there a bad patch?", TimeFrame(None, None, True)),
+        ("has kent ever been judged outstanding?", TimeFrame(None, None, True)),
         ("Compared with 2010, how are assessments now?", TimeFrame(2010, None, True)),
         ("Which areas need improvement?", TimeFrame()),
         ("What happened after 2014?", TimeFrame(2015, None, False)),
