@@ -182,7 +182,15 @@ def _blocks(lines: list[str]) -> list[str]:
     current: list[str] = []
     pending_page = ""
     current_width: int | None = None
-    for raw, width in zip(lines, widths):
+    # the line after each (its next non-blank, non-page-mark line): a short question or
+    # title line before a list is the list's heading ('What needs to improve?')
+    following = [""] * len(lines)
+    upcoming = ""
+    for i in range(len(lines) - 1, -1, -1):
+        following[i] = upcoming
+        if lines[i].strip() and not _is_mark(lines[i]):
+            upcoming = lines[i].strip()
+    for i, (raw, width) in enumerate(zip(lines, widths)):
         if _is_mark(raw):
             pending_page += PAGE
             continue
@@ -195,7 +203,7 @@ def _blocks(lines: list[str]) -> list[str]:
         line = pending_page + line
         pending_page = ""
         body = line.lstrip(PAGE)
-        if current and (_starts_item(body) or not _continues(current[-1], body, current_width)):
+        if current and (_starts_item(body) or not _continues(current[-1], body, current_width) or _heads_list(current[-1], body, following[i])):
             blocks.append(current)
             current = []
         current.append(line)
@@ -205,6 +213,12 @@ def _blocks(lines: list[str]) -> list[str]:
     if pending_page:
         blocks.append([pending_page])
     return [_join_lines(b) for b in blocks]
+
+
+def _heads_list(prev: str, line: str, nxt: str) -> bool:
+    """Is ``line`` a list's heading run on after a finished sentence: short, a question or
+    unpunctuated ('What needs to improve?'), with a list item next?"""
+    return prev.lstrip(PAGE).endswith(_TERMINAL) and len(line) <= 60 and (line.endswith("?") or line[-1:].isalnum()) and _starts_item(nxt)
 
 
 def _continues(prev: str, line: str, width: int | None = None) -> bool:

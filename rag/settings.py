@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rag.errors import SettingsError
 
-CHUNKER_VERSION = "10"
+CHUNKER_VERSION = "11"
 
 
 class _Section(BaseModel):

@@ -103,3 +103,26 @@ def test_cleaning_is_linear_on_adversarial_lines():
         t0 = time.perf_counter()
         clean_pages([Page(None, run)])
         assert time.perf_counter() - t0 < 60, run[:20]
+
+
+WRAPPED = """Children in Barset are well cared for and the services that support the most
+vulnerable children and their families have continued to improve over the last year.
+What needs to improve?
+◼ The timeliness of assessments for children who are referred by partner agencies.
+◼ Manageable caseloads and workload support for social workers and their managers.
+Leaders know their services well and have a clear plan for the areas that need work,
+which they review with partners every quarter and report to the council's cabinet.
+How do leaders know it works?
+They audit cases every month and share what they learn with every team in the service.
+"""
+
+
+def test_a_short_question_before_a_list_is_its_heading_even_after_a_line_at_the_margin():
+    from rag.chunk import blocks_of
+
+    text, _ = clean_pages([Page(1, WRAPPED)])
+    assert "\n\nWhat needs to improve?\n\n- The timeliness" in text
+    heading = next(b for b in blocks_of(text) if b.text.startswith("What needs"))
+    assert heading.kind == "heading"
+    # a question run on in a paragraph, with no list after it, stays in its paragraph
+    assert "every quarter and report to the council's cabinet. How do leaders know it works?" in text
