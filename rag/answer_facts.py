@@ -167,6 +167,10 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
         matching = [(d, fs) for d, fs in matching if fs]
         if matching:
             return matching[-most:]
+    if frame.asks == "judgement" and frame.grade and not query.timeframe.change:
+        # a grade the report contradicts: its every judgement, the one asked about first,
+        # so the correction shows what the report did judge
+        found = [(d, _contradicted(frame, d, fs)) for d, fs in found]
     return found[-most:]
 
 
@@ -213,6 +217,12 @@ def _compose(query: Query, found: list[tuple[DocRecord, list[Fact]]], settings: 
             else f"The question says '{frame.grade}'; the report's judgement differs."
         )
     return Answer(query.text, body, False, "facts", sentences, citations, [], settings.hash(), notice=notice)
+
+
+def _contradicted(frame: QuestionFrame, doc: DocRecord, facts: list[Fact]) -> list[Fact]:
+    if frame.grade and any(f.value != frame.grade for f in _premised(frame, facts)) and not any(f.value == frame.grade for f in _premised(frame, facts)):
+        return facts + [f for f in doc.report_facts.judgements if f not in facts]
+    return facts
 
 
 def _premised(frame: QuestionFrame, facts: Sequence[Fact]) -> list[Fact]:

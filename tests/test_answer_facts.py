@@ -268,3 +268,12 @@ def test_has_it_always_been_so_is_every_report_the_first_correcting_it():
     a, query = ask("has barset's leadership always been outstanding?")
     assert query.timeframe.change and [c.doc_id for c in a.citations] == ["old", "new"]
     assert a.text.startswith(CORRECTION)  # 2018's was inadequate
+
+
+def test_a_contradicted_grade_shows_every_judgement_of_the_report_the_one_asked_first():
+    a, _ = ask("Why was Barset's leadership judged inadequate in 2022?")
+    quotes = [c.quote.replace("\t", " ").lower() for c in a.citations]
+    assert a.text.startswith(CORRECTION) and quotes[0].startswith("the impact of leaders") and quotes[0].endswith("outstanding")
+    assert any("help and protection" in q for q in quotes[1:]) and "overall effectiveness: good" in quotes
+    same, _ = ask("Why was Barset's leadership judged outstanding in 2022?")  # no premise to correct: that row alone
+    assert not same.text.startswith(CORRECTION) and len(same.citations) == 1
