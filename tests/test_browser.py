@@ -656,9 +656,13 @@ def test_document_with_script_renders_as_text(browser, tmp_path):
 
 def choose_document(driver, title_part):
     tab(driver, "Library")
-    rows = [r for r in find_all(driver, "#rag-library [role=row].virtual-row") if title_part.lower() in r.text.lower()]
-    assert rows, f"{title_part!r} is not in the library"
-    rows[0].find_elements("css selector", "[role=gridcell]")[0].click()
+
+    def rows(d):
+        # the grid draws its rows after the tab opens, and redraws them as the list refreshes
+        return [r for r in find_all(d, "#rag-library [role=row].virtual-row") if title_part.lower() in r.text.lower()]
+
+    until(driver, rows, timeout=20, message=f"{title_part!r} is not in the library")
+    rows(driver)[0].find_elements("css selector", "[role=gridcell]")[0].click()
     until(driver, lambda d: title_part.lower() in (find(d, "#rag-manage-doc input").get_attribute("value") or "").lower(),
           timeout=20, message="the row did not choose the document")
 
