@@ -92,7 +92,9 @@ def test_split_is_the_seeded_stratified_one_and_balanced(name):
     assert {r["id"]: r["split"] for r in recs} == expected
     for qtype in {r["type"] for r in recs}:
         splits = Counter(r["split"] for r in recs if r["type"] == qtype)
-        assert abs(splits["dev"] - splits["test"]) <= 2, (qtype, splits)
+        # each (type, origin) stratum halves exactly, or leaves one question over
+        odd = sum(n % 2 for n in Counter(r.get("origin", "") for r in recs if r["type"] == qtype).values())
+        assert abs(splits["dev"] - splits["test"]) <= max(1, odd), (qtype, splits)
 
 
 def test_half_the_new_questions_were_written_without_sight_of_the_code():
