@@ -132,14 +132,17 @@ def markdown(stats: dict[str, tuple[int, int, int]], wrong: list[tuple[str, str,
     out = [
         "# Report facts against reports.csv",
         "",
-        f"{len(reads)} files read, {len(failed)} refused. Agreement where the CSV has a value:",
+        f"{len(reads)} files read, {len(failed)} refused. Agreement where the CSV has a value, and how many",
+        "of the files read gave the field at all (a fact missed where the CSV is silent shows only there):",
         "",
-        "| field | agree | disagree | agreement | CSV has no value |",
-        "|---|---|---|---|---|",
+        "| field | agree | disagree | agreement | CSV has no value | read from the PDF |",
+        "|---|---|---|---|---|---|",
     ]
+    ok = [r for r in reads if not r.error]
     for field, (a, d, n) in stats.items():
         share = f"{a / (a + d):.1%}" if a + d else "-"
-        out.append(f"| {field} | {a} | {d} | {share} | {n} |")
+        given = sum(1 for r in ok if r.values.get(field))
+        out.append(f"| {field} | {a} | {d} | {share} | {n} | {given} of {len(ok)} |")
     out += ["", "## Refused", ""] + [f"- {r.file}: {r.error}" for r in failed]
     out += ["", "## Disagreements", "", "| file | field | reports.csv | read from the PDF | line |", "|---|---|---|---|---|"]
     for file, field, theirs, ours, line in wrong:

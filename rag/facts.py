@@ -74,8 +74,9 @@ _LEAD = re.compile(r"\bLead inspector:?\s*(?P<name>[^\n]{3,120})")
 _INSPECTORS = re.compile(r"\binspectors? for this (?:visit|inspection) (?:was|were)\s(?P<names>[^.\n]{3,160})", re.I)
 _HONORIFIC = re.compile(r",?\s*(?:Senior\s)?(?:HMI|(?:Her|His) Majesty['’]s Inspector|Ofsted Inspector|Social Care Regulatory Inspector)\b.*$", re.I)
 _SIGN_OFF = re.compile(r"^Yours (?:sincerely|faithfully)", re.M)
-_OVERALL_SENTENCE = re.compile(
-    r"^(?:The overall judgement is\s(?:that\s)?(?:children['’]s services\s)?(?:are\s|is\s)?|Children['’]s services in\s.{2,60}?\sare\s)(?P<grade>requires?\simprovement(?:\sto\sbe\sgood)?|outstanding|good|inadequate)\b",
+_OVERALL_SENTENCE = re.compile(  # 'The overall judgement is good' may follow the dates line; 'Children's services in X are good' / 'require improvement to be good' opens one
+    r"(?:(?:^|(?<=\s))The overall judgement is\s(?:that\s)?(?:children['’]s services\s)?(?:are\s|is\s)?|^Children['’]s services in\s.{2,60}?\s(?:are\s)?)"
+    r"(?P<grade>requires?\simprovement(?:\sto\sbe:?\sgood)?|outstanding|good|inadequate)\b",
     re.I,
 )
 _ORDINAL_VISIT = re.compile(r"\b(?P<n>" + "|".join(ORDINALS) + r")\s+monitoring visit\b", re.I)
@@ -353,6 +354,13 @@ def _judgements(lines: Sequence[tuple[int, str]], fact: Any) -> None:
     older reports; the first judgement of each area wins (the table is on page 1)."""
     seen: set[str] = set()
     for s, ln in lines[:120]:
+        if (m := _OVERALL_SENTENCE.search(ln.replace("\t", " "))) and "overall_effectiveness" not in seen:
+            # the sentence (sometimes set as a table row: '... require improvement to be:<TAB>good')
+            if grade := normal_grade(m.group("grade")):
+                seen.add("overall_effectiveness")
+                end = m.end() + (ln[m.end() : m.end() + 1] == ".")  # the sentence, not what the line runs on into
+                fact("judgement", grade, s + m.start(), ln[m.start() : end].replace("\t", " "), "overall_effectiveness")
+                continue
         if "\t" in ln:
             label, _, cell = ln.partition("\t")
             grade = normal_grade(cell)
@@ -360,11 +368,6 @@ def _judgements(lines: Sequence[tuple[int, str]], fact: Any) -> None:
             if grade and area and area not in seen:
                 seen.add(area)
                 fact("judgement", grade, s, ln.replace("\t", " "), area)
-        elif m := _OVERALL_SENTENCE.match(ln):
-            grade = normal_grade(m.group("grade"))
-            if grade and "overall_effectiveness" not in seen:
-                seen.add("overall_effectiveness")
-                fact("judgement", grade, s, ln, "overall_effectiveness")
     if "overall_effectiveness" not in seen:
         for s, ln in lines[:120]:
             if re.match(r"^Overall effectiveness\b", ln) and (m := GRADE.search(ln)):

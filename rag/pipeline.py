@@ -34,7 +34,7 @@ from rag.question import Library, read_question
 from rag.records import Answer, Brief, Chunk, CleanDoc, Passage
 from rag.retrieve import Query, Retriever, plan
 from rag.scope import scope_of
-from rag.settings import ChunkSettings, EmbedSettings, Settings, load_settings
+from rag.settings import FACTS_VERSION, ChunkSettings, EmbedSettings, Settings, load_settings
 from rag.store import ChromaStore, DocRecord, Filters
 from rag.text import slug
 from rag.vocabulary import authority_key, display_authority
@@ -222,7 +222,11 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
         raise DocumentError(path, f"document id '{doc_id}' is already used by {previous.path}", help="rename the file")
     probe = describe(path, data, entry)
     if previous and previous.content_hash == probe.content_hash:
-        return FileResult(str(path), "unchanged", doc_id, previous.chunks)
+        if previous.facts_version == FACTS_VERSION:
+            return FileResult(str(path), "unchanged", doc_id, previous.chunks)
+        if _facts_reread(path, data, entry, previous, parts):
+            return FileResult(str(path), "unchanged", doc_id, previous.chunks, message="its facts read again by the newer reader")
+        # what the facts say of the document itself changed (its date, title or council): index it afresh
     file_hash = hashlib.sha256(data).hexdigest()
     twin = next((d for d in catalog.values() if d.file_hash == file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
     if twin is not None:
@@ -265,6 +269,19 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
         report.timings[key] += value
     report.embedded_chunks += len(chunks)
     return FileResult(str(path), "replaced" if previous else "indexed", doc_id, len(chunks))
+
+
+def _facts_reread(path: Path, data: bytes, entry: dict | None, previous: DocRecord, parts: Components) -> bool:
+    """Read a document's facts again from its stored text and store them, when the record's
+    title, date, kind and authority (which its chunks carry too) come out the same."""
+    text = parts.store.document_text(previous.doc_id)
+    if not text:
+        return False
+    doc = describe(path.resolve(), data, entry, facts_stage.read_facts(text, parts.store.page_starts(previous.doc_id)), text)
+    same = (doc.title, doc.kind, doc.date.isoformat() if doc.date else "", doc.authority) == (previous.title, previous.kind, previous.date, previous.authority)
+    if same:
+        parts.store.update_facts(doc)
+    return same
 
 
 def _embed(embedder: Embedder, chunks: Sequence[Chunk], done: Callable[[float], None]) -> tuple[list, list]:

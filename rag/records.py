@@ -203,6 +203,7 @@ class DocRecord:
     facts: str = ""  # ReportFacts.to_json()
     uploaded: str = ""  # ISO date a user uploaded it; "" for the curated corpus (rag.provenance)
     accepted: str = ""  # when an administrator accepted the upload for answers
+    facts_version: str = ""  # the FACTS_VERSION that read ``facts``; "" before versions were kept
 
     @property
     def year(self) -> int:

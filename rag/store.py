@@ -26,8 +26,8 @@ from urllib.parse import urlparse
 
 from rag.errors import IndexStoreError
 from rag.faults import crash_point
-from rag.records import Chunk, CleanDoc, DocRecord, Filters
-from rag.settings import Settings
+from rag.records import Chunk, CleanDoc, DocRecord, Filters, SourceDoc
+from rag.settings import FACTS_VERSION, Settings
 from rag.vocabulary import authority_key
 
 _BATCH = 2000
@@ -253,6 +253,7 @@ class ChromaStore:
             "authority_key": authority_key(doc.authority),
             "framework": doc.framework,
             "facts": doc.facts.to_json(),
+            "facts_version": FACTS_VERSION,
             "source_note": doc.source_note,
             "provenance": json.dumps(doc.provenance, sort_keys=True),
             "page_starts": json.dumps(list(clean.page_starts)),
@@ -272,6 +273,18 @@ class ChromaStore:
         stale = [i for i in self._chunk_ids(doc.doc_id) if i not in keep]
         if stale:
             self._call("delete", "chunks", "delete", ids=stale)
+
+    def update_facts(self, doc: SourceDoc) -> None:
+        """Store facts read again from a document's unchanged text (its title, date, kind and
+        authority as before, so its chunks stand): one catalog write, with the version stamp."""
+        got = self._call("read", "catalog", "get", ids=[doc.doc_id], include=["metadatas"])
+        if not got["metadatas"]:
+            raise IndexStoreError(f"'{doc.doc_id}' is not in the index", help="`rag docs` lists the documents")
+        fresh = {"facts": doc.facts.to_json(), "facts_version": FACTS_VERSION, "framework": doc.framework,
+                 "provenance": json.dumps(doc.provenance, sort_keys=True), "period": doc.period}
+        self._call("write", "catalog", "update", ids=[doc.doc_id], metadatas=[got["metadatas"][0] | fresh])
+        self._docs_cache = None
+        self._stamp()
 
     def set_accepted(self, doc_id: str, accepted: str) -> None:
         """Record that an administrator accepted an uploaded document for answers."""
@@ -616,4 +629,5 @@ def _doc_record(m: dict[str, Any]) -> DocRecord:
         facts=m.get("facts", ""),
         uploaded=m.get("uploaded", ""),
         accepted=m.get("accepted", ""),
+        facts_version=m.get("facts_version", ""),
     )

@@ -46,6 +46,12 @@ CASES = [
      "2019-12-06", "Neil Penswick", {"overall_effectiveness": "inadequate", "children_in_care": "good"}),
     ("barking-and-dagenham--07-july-2014.pdf", "Barking and Dagenham", "SIF", "2014-07-07", "2014-04-29", "2014-05-22", "",
      {"overall_effectiveness": "requires improvement", "lscb": "requires improvement"}),
+    # the overall judgement said after the dates line, and as 'require improvement to be good' over two lines
+    ("derbyshire--11-february-2014.pdf", "Derbyshire", "SIF", "", "2013-11-19", "2013-12-11", "",
+     {"overall_effectiveness": "good", "help_and_protection": "good", "children_in_care": "good"}),
+    ("manchester--21-december-2017.pdf", "Manchester", "SIF", "2017-12-21", "2017-10-09", "2017-11-02", "",
+     {"overall_effectiveness": "requires improvement", "help_and_protection": "requires improvement", "adoption": "good",
+      "impact_of_leaders": "good"}),
     ("blackpool--28-july-2026.pdf", "Blackpool", "ILACS standard", "", "2026-06-08", "2026-06-19", "Margaret Burke",
      {"impact_of_leaders": "outstanding", "help_and_protection": "good", "children_in_care": "outstanding", "care_leavers": "outstanding"}),
 ]

@@ -55,6 +55,35 @@ def test_editing_one_file_re_embeds_only_it(fake_parts, settings):
     assert len(ids) == len(set(ids)) == sum(d.chunks for d in store.documents())
 
 
+def test_facts_read_by_an_older_reader_are_read_again_without_embedding(fake_parts, settings):
+    import json
+
+    from rag.settings import FACTS_VERSION
+
+    pipeline.ingest(settings=settings)
+    store = fake_parts(settings).store
+    report_id = "ofsted-2014-06-report"
+    right = store.document(report_id)
+    assert right.facts_version == FACTS_VERSION and right.report_facts.judgement("overall_effectiveness")
+    # as an older reader left it: an older version, and no overall judgement read
+    stale = json.loads(right.facts)
+    stale["facts"] = [f for f in stale["facts"] if f.get("area") != "overall_effectiveness"]
+    got = store._call("read", "catalog", "get", ids=[report_id], include=["metadatas"])
+    old = got["metadatas"][0] | {"facts": json.dumps(stale), "facts_version": "1"}
+    store._call("write", "catalog", "update", ids=[report_id], metadatas=[old])
+    store._docs_cache = None
+    assert not store.document(report_id).report_facts.judgement("overall_effectiveness")
+
+    again = pipeline.ingest(settings=settings)
+    assert again.count("unchanged") == 8 and again.embedded_chunks == 0
+    [line] = [f for f in again.files if f.doc_id == report_id]
+    assert "facts read again" in line.message
+    fresh = store.document(report_id)
+    assert fresh.facts_version == FACTS_VERSION and fresh.chunks == right.chunks
+    assert fresh.report_facts.judgement("overall_effectiveness").value == right.report_facts.judgement("overall_effectiveness").value
+    assert pipeline.ingest(settings=settings).files[0].message == ""  # read once
+
+
 def test_removed_files_leave_the_index(fake_parts, settings):
     pipeline.ingest(settings=settings)
     (settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt").unlink()
