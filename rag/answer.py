@@ -221,6 +221,8 @@ def _ordinary(word: str) -> bool:
 
 
 _NAME_LIKE = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+\b")
+# A body named with its abbreviation: 'Together for Children (TfC)', 'the Children's Trust (CT)'.
+_ABBREVIATED = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|for|of|and|the|in|on))*\s+\((?P<abbr>[A-Z][A-Za-z]{1,7})\)")
 
 
 def wanted_shape(question: str) -> re.Pattern[str] | None:
@@ -403,7 +405,12 @@ def _unheard_phrase(query: Query, candidates: Sequence[Candidate], lexicon: Any)
 
 def _names_a_person(sentence: str, lex: Lexicon) -> bool:
     """Does the sentence name someone: two capitalised words, one a word the library only
-    ever writes as a name ('Ann Example'), or a title before a name ('Mr Sample')?"""
+    ever writes as a name ('Ann Example'), a title before a name ('Mr Sample'), or a body
+    given with its abbreviation ('Example for Children (EfC)')?"""
+    for m in _ABBREVIATED.finditer(sentence):
+        initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'’-]*", m.group(0)[: m.start("abbr") - m.start() - 1])).lower()
+        if all(ch in initials for ch in m.group("abbr").lower()):
+            return True
     for m in _NAME_LIKE.finditer(sentence):
         words = re.findall(r"[A-Z][a-z'’-]+", m.group(0))
         if re.match(r"(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\b", m.group(0)) or any(lex.is_name(w) for w in words):

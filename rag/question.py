@@ -21,19 +21,20 @@ from rag.facts import area_of
 from rag.records import DocRecord, QuestionFrame
 from rag.text import STOPWORDS
 from rag.timeframe import read_timeframe, strip_change_words, strip_time
-from rag.vocabulary import FAILED_INSPECTION, GRADE, ORDINALS, authority_key, normal_grade
+from rag.vocabulary import CALENDAR_WORDS, FAILED_INSPECTION, GRADE, ORDINALS, authority_key, normal_grade
 
 Frequency = Callable[[str], int]  # word -> in how many chunks the library uses it
 
 # What a question asks of the report facts, by the words it asks with.
 _ASKS = (
     ("lead_inspector", re.compile(
-        r"\b(?:who\s+(?:was\s+|were\s+)?(?:the\s+)?(?:led|lead|leads|leading|inspected|inspector|inspectors|carried out|did)"
+        r"\b(?:who\s+(?:was\s+|were\s+)?(?:the\s+)?(?:led|lead|leads|leading|inspected|inspector|inspectors|carried out"
+        r"|did\s+(?:the\s+|this\s+|that\s+|its\s+|their\s+)?(?:[\w'’]+\s+){0,2}(?:inspection|visit|inspecting)\b)"
         r"|lead\s+inspectors?|inspect[eo]rs?\s+for\s+(?:the|this)\b|which\s+inspectors?|inspected\s+by|who\s+were\s+the\s+inspectors"
         r"|name\s+of\s+the\s+(?:lead\s+)?inspector)", re.I)),
     ("areas_covered", re.compile(r"\b(?:which|what)\s+areas?\b.{0,60}\b(?:visits?|focus|cover|look)|\bareas?\s+covered\b|\bfocus(?:ed)?\s+on\b.{0,40}\bvisits?\b|\bvisits?\b.{0,40}\bfocus(?:ed)?\s+on\b", re.I)),
     ("addressee", re.compile(r"\b(?:addressed|sent|written)\s+to\b|\bwho\s+(?:was|were)\s+(?:the\s+)?(?:letter|it)\s+(?:for|to)\b|\bwho\s+received\b|\baddressee\b", re.I)),
-    ("published", re.compile(r"\b(?:when\s+was\s+(?:the\s+|it\s+|this\s+)?(?:\w+\s+){0,4}(?:report\s+|letter\s+)?published|publication\s+date|date\s+of\s+publication|published\s+when|when\s+published)\b", re.I)),
+    ("published", re.compile(r"\b(?:when\s+(?:was|were|did)\s+(?:[\w'’]+\s+){0,5}publish(?:ed)?\b|publication\s+date|date\s+of\s+publication|published\s+when|when\s+published)\b", re.I)),
     ("inspection_dates", re.compile(
         r"\b(?:when\s+(?:was|were|did)\s+(?:the\s+)?(?:\w+\s+){0,4}(?:inspect(?:ed|ion|ors)|visit(?:ed)?|on\s+site)"
         r"|inspection\s+dates?|dates?\s+of\s+the\s+(?:inspection|visit)|when\s+did\s+(?:inspectors|ofsted)\s+(?:visit|inspect|come)"
@@ -409,7 +410,7 @@ def _content(text: str, library: Library) -> list[str]:
     for m in mentions:
         t = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", t, flags=re.I)
     t = _FOLLOW_OPENERS.sub(" ", t)
-    return [w for w, _, _ in _words(t) if w not in STOPWORDS and w not in _ASK_WORDS and w not in _FILLERS and not w.isdigit() and len(w) > 2]
+    return [w for w, _, _ in _words(t) if w not in STOPWORDS and w not in _ASK_WORDS and w not in _FILLERS and w not in CALENDAR_WORDS and not w.isdigit() and len(w) > 2]
 
 
 def topic_of(text: str, library: Library) -> tuple[str, ...]:

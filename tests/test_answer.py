@@ -138,3 +138,16 @@ def test_a_fact_of_a_report_not_held_is_not_answered_from_the_reports_that_are()
     a = answer(query, PASSAGES, SETTINGS)
     assert a.abstained and a.text.startswith("The documents don't say")
     assert a.notice == "No report in the library is from 2029: the newest is of 1 June 2024." and not a.sentences
+
+
+def test_a_who_question_is_answered_by_a_person_or_a_body_given_with_its_abbreviation():
+    from rag.answer import _names_a_person, _Plain
+
+    names = {"Ann", "Example"}
+    lex = _Plain(seen=lambda t: True)
+    lex.is_name = lambda w: w in names  # type: ignore[method-assign]
+    assert _names_a_person("The report was led by Ann Example.", lex)
+    assert _names_a_person("Its services are delegated to Together for Children (TfC) to deliver.", lex)
+    assert not _names_a_person("Children are seen quickly (within 24 hours).", lex)
+    assert not _names_a_person("The plan (PLAN) is reviewed.", lex)  # an abbreviation of nothing named
+    assert not _names_a_person("Managers in the Front Door are stretched.", lex)

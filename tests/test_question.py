@@ -70,6 +70,16 @@ def test_the_fact_a_question_asks_for():
     assert frame("Who was the letter addressed to?").asks == "addressee"
     assert frame("when was Kent inspected?").asks == "inspection_dates"
     assert frame("how many inspectors were on the team?").asks == ""  # a figure, not a fact line
+    assert frame("who did the 2022 inspection of kent").asks == "lead_inspector"
+    assert frame("WHO DID OFSTED SAY WAS RESPONSIBLE FOR THE DECLINE IN KENT IN 2022").asks == ""  # who, not the inspector
+    assert frame("When did Ofsted publish its report on the autumn 2014 inspection of Kent?").asks == "published"
+    assert frame("when was the kent report published").asks == "published"
+
+
+def test_months_and_seasons_place_a_question_in_time_and_are_no_topic():
+    f = frame("kent and barking and dagenham both inspected july 2019 - how did they compare")
+    assert f.comparison and f.topic == ()
+    assert frame("kent autumn 2015 inspection caseloads").topic == ("caseloads",)
     f = frame("Why was Kent's leadership judged inadequate in 2022?")
     assert (f.asks, f.area, f.grade) == ("judgement", "impact_of_leaders", "inadequate")
 
