@@ -171,7 +171,9 @@ def _adjacent(text: str, before: tuple[int, int], after: tuple[int, int]) -> boo
 
 
 _EXPECTS = [  # (what the question asks for, what an answer sentence must contain)
-    ("money", re.compile(r"\bhow much\b.*\b(spen[dt]|pa(y|id)|cost|budget|fund|invest)|\b(budget|spending|cost)\b.*\b(what|how much)\b|\b(what|how much) .*\b(budget|spending|cost)\b", re.I),
+    ("money", re.compile(r"\bhow much\b.*\b(spen[dt]|pa(y|id)|cost|budget|fund|invest)|\b(budget|spending|cost)\b.*\b(what|how much)\b|\b(what|how much) .*\b(budget|spending|cost)\b"
+                         # keywords, no question word: 'total childrens services budget 2023/24'
+                         r"|^(?!.*\b(?:what|how|why|who|when|where|which|did|does|do|is|are|was|were|has|have|can|could)\b).*\b(?:budget|spend|spending|costs?|funding)\b", re.I),
      re.compile(r"£|\bpounds?\b|\bmillion\b|\d%|\bper ?cent\b", re.I)),
     ("percent", re.compile(r"\b(what|which) (percentage|proportion|share|fraction)\b|\bper ?cent(age)?\b|\bpercentage\b", re.I),
      re.compile(r"\d\s*%|\bper ?cent\b|\b(half|quarter|third|thirds)\b", re.I)),

@@ -66,19 +66,27 @@ _DOC_YEAR = re.compile(rf"\b(?:the\s+|its\s+|their\s+)?{_YEAR}['’]?s?\s+(?:ofs
 _SINCE_CLAUSE = re.compile(rf"\bsince\b(?:(?!(?:19|20)\d\d)[^?.!;,]){{1,60}}?\b{_YEAR}\b")
 
 
+# Two years set against each other: '2014 vs 2025', 'in 2018 compared with the 2022 report'.
+_VERSUS = re.compile(rf"\b{_YEAR}\s*,?\s*(?:vs\.?|versus|v\.?|against|compared\s+(?:with|to))\s*(?:the\s+|in\s+)?{_YEAR}\b")
+
+
 def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
     # One document named by its year ("why did the 2014 report say ... since 2012?"): the
     # question is about that document, whatever other years it mentions.
     # ('since the 2014 inspection' is not about that document: it starts a span)
     named = {int(m.group(1)) for m in _DOC_YEAR.finditer(q) if not re.search(r"\bsince\s*$", q[: m.start()])}
-    if len(named) == 1 and not re.search(r"\b(?:between|from)\s+(?:the\s+)?(?:19|20)\d\d\b.*\b(?:and|to)\b", q):
+    if len(named) == 1 and not re.search(r"\b(?:between|from)\s+(?:the\s+)?(?:19|20)\d\d\b.*\b(?:and|to)\b", q) and not _VERSUS.search(q):
         year = named.pop()
         return TimeFrame(since=year, until=year, change=False)
     since = until = None
     change_words = bool(_CHANGE.search(q))
     if m := re.search(rf"\b(?:between|from)\s+{_YEAR}\s+(?:and|to|until|-)\s+{_YEAR}", q):
         a, b = sorted((int(m.group(1)), int(m.group(2))))
+        since, until = a, b
+        change_words = True
+    elif m := _VERSUS.search(q):
+        a, b = sorted((int(m.group(1)), int(m.group(2))))  # '2014 vs 2025': the two years and what lies between
         since, until = a, b
         change_words = True
     elif m := re.search(rf"\b{_YEAR}\s*(?:-|–|to|until)\s*(?:now|today|date|the present)\b", q):
@@ -105,8 +113,12 @@ def read_timeframe(question: str) -> TimeFrame:
             return TimeFrame(since=years[0], until=years[-1], change=False)
     if since is not None and since == until and re.search(r"\b(?:afterwards|after that|since then|from then on)\b", q):
         until, change_words = None, True  # 'bad in 2017 - did things get better afterwards?'
+    elif since is not None and since == until and re.search(r"\b(?:is|are|has|have)\b[^?.!]*\bstill\b", q):
+        until, change_words = None, True  # 'are they still leaning on agency staff as in 2022?': from then to now
     latest = bool(re.search(r"\b(latest|most recent|newest|last (?:visit|inspection|letter|report)|currently|now|current)\b", q)
                   or re.search(r"\b(?:is|are|has|have)\b[^?.!]*\bstill\b", q))  # 'is it still inadequate?': as it stands
+    if latest and since is not None and until is None and not re.search(r"\b(latest|most recent|newest|last)\b", q):
+        latest = False  # 'still ... as in 2022': from that year on, not the newest report alone
     if latest and re.search(r"\b(now|currently)\b", q) and not re.search(r"\b(latest|most recent|newest|last)\b", q):
         latest = False  # "how are assessments now?" compares; it does not pick one letter
     change = change_words and (since != until or since is None) and not latest

@@ -70,6 +70,8 @@ def test_numeric_questions_need_a_number_in_the_evidence():
     assert expects("How many children were adopted?")[0] == "number"
     assert expects("How much did the council spend on care?")[0] == "money"
     assert expects("What did inspectors say about caseloads?") is None
+    assert expects("total childrens services budget 2023/24")[0] == "money"  # keywords: the figure
+    assert expects("How did budget pressures affect caseloads?") is None  # a question about budgets, not for one
     a = answer(Query("How much did the council spend on housing families?", 8, Filters(), TimeFrame()), PASSAGES[2:], SETTINGS)
     assert a.abstained
 

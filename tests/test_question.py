@@ -71,6 +71,7 @@ def test_the_fact_a_question_asks_for():
     assert frame("when was Kent inspected?").asks == "inspection_dates"
     assert frame("how many inspectors were on the team?").asks == ""  # a figure, not a fact line
     assert frame("who did the 2022 inspection of kent").asks == "lead_inspector"
+    assert frame("which HMI was on both the june 2023 and october 2024 visits?").asks == "lead_inspector"
     assert frame("WHO DID OFSTED SAY WAS RESPONSIBLE FOR THE DECLINE IN KENT IN 2022").asks == ""  # who, not the inspector
     assert frame("When did Ofsted publish its report on the autumn 2014 inspection of Kent?").asks == "published"
     assert frame("when was the kent report published").asks == "published"

@@ -60,3 +60,17 @@ def test_a_year_to_now_is_open_ended():
 def test_afterwards_makes_a_year_the_start_of_a_span():
     assert read_timeframe("it was in a bad way in 2017 - did things get better afterwards?") == TimeFrame(since=2017, until=None, change=True)
     assert read_timeframe("what happened in 2017?") == TimeFrame(since=2017, until=2017)
+
+
+def test_two_years_set_against_each_other_span_from_one_to_the_other():
+    assert read_timeframe("care leavers judgement 2014 vs 2025") == TimeFrame(since=2014, until=2025, change=True)
+    assert read_timeframe("caseloads 2022 compared with 2018") == TimeFrame(since=2018, until=2022, change=True)
+    # a report named by its year is set against the other, not the only one asked about
+    assert read_timeframe("supervision in 2014 versus the 2022 report") == TimeFrame(since=2014, until=2022, change=True)
+    assert read_timeframe("how are assessments now compared with 2014") == TimeFrame(since=2014, change=True)
+
+
+def test_still_as_in_a_year_runs_from_that_year_to_now():
+    assert read_timeframe("are they still leaning on agency staff as much as they were in 2022?") == TimeFrame(since=2022, change=True)
+    assert read_timeframe("were caseloads still high in 2022?") == TimeFrame(since=2022, until=2022)  # then, not now
+    assert read_timeframe("is it still inadequate?") == TimeFrame(latest=True)
