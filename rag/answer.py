@@ -147,7 +147,10 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
             if i and _LEANS_BACK.match(sentence) and not roles[i - 1] and _adjacent(c.text, spans[i - 1], (a, b)):
                 start = spans[i - 1][0]  # quote the sentence it leans on as well
                 sentence_terms |= set(tokens(c.text[start:a])) if len(terms) > 2 else set()
-            got = sum(wt if t in sentence_terms else (0.5 * wt if t in section_terms else 0.0) for t, wt in weights_of.items())
+            # an item of a list says what its heading names ('What needs to improve?' / '- Manageable
+            # caseloads'): the heading's terms count in full for it, half for a sentence of prose
+            under = 1.0 if c.text[max(0, a - 2) : a] == "- " else 0.5
+            got = sum(wt if t in sentence_terms else (under * wt if t in section_terms else 0.0) for t, wt in weights_of.items())
             coverage = got / total if terms else 0.0
             dense = float(sims[i]) if sims is not None else (p.dense or 0.0)
             score = w.coverage_weight * coverage + w.dense_weight * max(0.0, dense) + w.passage_weight * prior
@@ -171,7 +174,7 @@ def _adjacent(text: str, before: tuple[int, int], after: tuple[int, int]) -> boo
 
 
 _EXPECTS = [  # (what the question asks for, what an answer sentence must contain)
-    ("money", re.compile(r"\bhow much\b.*\b(spen[dt]|pa(y|id)|cost|budget|fund|invest)|\b(budget|spending|cost)\b.*\b(what|how much)\b|\b(what|how much) .*\b(budget|spending|cost)\b"
+    ("money", re.compile(r"\bhow much\b.*\b(spen[dt]|pa(y|id)|cost|budget|fund|invest|money)|\b(budget|spending|cost)\b.*\b(what|how much)\b|\b(what|how much) .*\b(budget|spending|cost)\b"
                          # keywords, no question word: 'total childrens services budget 2023/24'
                          r"|^(?!.*\b(?:what|how|why|who|when|where|which|did|does|do|is|are|was|were|has|have|can|could)\b).*\b(?:budget|spend|spending|costs?|funding)\b", re.I),
      re.compile(r"£|\bpounds?\b|\bmillion\b|\d%|\bper ?cent\b", re.I)),

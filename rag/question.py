@@ -47,6 +47,7 @@ _ASKS = (
 )
 _COUNT = re.compile(r"\bhow\s+(?:many|much|long|often)\b|\b(?:what|which)\s+(?:number|percentage|proportion)\b", re.I)
 _REFERS = re.compile(r"\b(?:it|its|they|them|their|that|this|those|these|there|then|the same)\b", re.I)
+_POINTS_BACK = re.compile(r"\b(?:it|they|them|that|this|those|these)\b\s*[?.!]?\s*$|\b(?:deal|cope|do|help)\s+with\s+(?:it|them|that|this)\b|\b(?:about|of|for|on|to)\s+(?:it|them|that|this|those|these)\b", re.I)
 _FOLLOW_OPENERS = re.compile(r"^\s*(?:and|also|what\s+about|how\s+about|same\s+(?:for|in)|now|then|ok|and\s+what\s+about|and\s+in|and\s+for)\b", re.I)
 _ASK_WORDS = frozenset(
     """led lead inspector inspectors inspected inspection inspections grade graded grades judgement judgment
@@ -435,10 +436,16 @@ def _inherits_scope(text: str, library: Library) -> bool:
 
 
 def _with_scope(text: str, previous: str, library: Library) -> str:
-    """The question with the previous one's council and years added."""
+    """The question with the previous one's council and years added, and its topic where
+    the question points back to it ('how much money was put in to deal with it?' after a
+    question on caseloads: the money for caseloads)."""
     _, prev_mentions = _authorities(previous, library)
     scope = " ".join(x for x in (f"in {' and '.join(prev_mentions)}" if prev_mentions else "", _time_phrase(previous)) if x)
-    return f"{text.rstrip(' ?')} {scope}".strip() + "?" if scope else text
+    own = set(topic_of(text, library))
+    carried = [w for w in topic_of(previous, library) if w not in own] if _POINTS_BACK.search(text) else []
+    if carried:
+        text = f"{text.rstrip(' ?')} ({' '.join(carried)})"
+    return f"{text.rstrip(' ?')} {scope}".strip() + "?" if scope or carried else text
 
 
 def _resolve(text: str, previous: str, library: Library) -> str:

@@ -70,6 +70,7 @@ def test_numeric_questions_need_a_number_in_the_evidence():
     assert expects("How many children were adopted?")[0] == "number"
     assert expects("How much did the council spend on care?")[0] == "money"
     assert expects("What did inspectors say about caseloads?") is None
+    assert expects("how much extra money was put in?")[0] == "money"
     assert expects("total childrens services budget 2023/24")[0] == "money"  # keywords: the figure
     assert expects("How did budget pressures affect caseloads?") is None  # a question about budgets, not for one
     a = answer(Query("How much did the council spend on housing families?", 8, Filters(), TimeFrame()), PASSAGES[2:], SETTINGS)
@@ -153,3 +154,15 @@ def test_a_who_question_is_answered_by_a_person_or_a_body_given_with_its_abbrevi
     assert not _names_a_person("Children are seen quickly (within 24 hours).", lex)
     assert not _names_a_person("The plan (PLAN) is reviewed.", lex)  # an abbreviation of nothing named
     assert not _names_a_person("Managers in the Front Door are stretched.", lex)
+
+
+def test_an_item_of_a_list_is_about_what_its_heading_names():
+    from dataclasses import replace
+
+    text = "- Manageable caseloads for social workers.\n\nSocial workers spoke about their caseloads."
+    listed = passage("a", 2022, text)
+    listed = replace(listed, chunk=replace(listed.chunk, section="What needs to improve?"))
+    ranked = score_sentences("what still needs to improve about caseloads", [listed], lambda t: 1.0)
+    by_text = {c.text.lstrip("- "): c.coverage for c in ranked}
+    # the heading's words count in full for the list item, half for the prose sentence
+    assert by_text["Manageable caseloads for social workers."] > by_text["Social workers spoke about their caseloads."]

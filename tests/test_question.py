@@ -93,6 +93,11 @@ def test_follow_ups_carry_the_previous_topic_and_scope():
     f = frame("and the 2024 one?", previous="who was the 2023 monitoring visit letter addressed to")
     assert f.asks == "addressee" and "2024" in f.text
     assert not frame("How has supervision changed since 2014?", previous="caseloads in 2010").follow_up
+    # a question of its own that points back ('to deal with it') takes the topic it points to
+    f = frame("how much extra money was put in to deal with it?", previous="why were caseloads a worry in kent's 2022 inspection")
+    assert "caseloads" in f.text and "2022" in f.text and f.authorities == ("kent",)
+    f = frame("how many inspectors were on the team?", previous="why were caseloads a worry in kent's 2022 inspection")
+    assert "caseloads" not in f.text and f.authorities == ("kent",)  # no pointing back: scope only
 
 
 def test_visits_people_and_capitals():
