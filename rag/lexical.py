@@ -15,6 +15,7 @@ import shutil
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,24 @@ def _inflection(word: str, other: str) -> bool:
     """'serve' and 'serves', 'review' and 'reviewed': the same word, not a typo of it."""
     short, long = sorted((word, other), key=len)
     return long.startswith(short) and long[len(short):] in {"s", "es", "d", "ed"}
+
+
+def _join_pairs(text: str, one_word: Callable[[str, str], bool]) -> str:
+    """``text`` with each pair of neighbouring lower-case words that ``one_word`` accepts
+    written as one, pairs taken left to right ('have case loads' -> 'have caseloads')."""
+    parts = re.split(r"(\s+)", text)
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        a = parts[i]
+        b = re.fullmatch(r"([a-z]{3,})([^\sA-Za-z]*)", parts[i + 2]) if i + 2 < len(parts) and parts[i + 1] == " " else None
+        if b and re.fullmatch(r"[a-z]{3,}", a) and one_word(a, b.group(1)):
+            out.append(a + b.group(1) + b.group(2))  # 'case loads?' -> 'caseloads?'
+            i += 3
+            continue
+        out.append(a)
+        i += 1
+    return "".join(out)
 
 
 def _within(a: str, b: str, limit: int) -> bool:
@@ -320,10 +339,13 @@ class LexicalIndex:
         """``text`` with its misspelt words replaced by the library's nearest common word
         ('managment' -> 'management', 'acording' -> 'according'): a word of five letters or
         more that the library never uses, one edit (two from nine letters) from one it does.
-        Capitalised words (names) and words the library knows are left alone."""
+        Capitalised words (names) and words the library knows are left alone. Two words the
+        library writes as one are joined ('case loads' -> 'caseloads', 'work force' -> 'workforce')."""
         snap = self._ensure()
         if not snap.words:
             return text
+
+        text = _join_pairs(text, lambda a, b: len(a + b) >= 7 and snap.words.get(a + b, 0) >= 2)
         buckets = snap.__dict__.get("_buckets")
         if buckets is None:
             buckets = {}

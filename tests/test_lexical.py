@@ -50,6 +50,9 @@ def test_misspelt_words_become_the_library_s_words(lexicon):
     assert lexicon.correct("zzzzzz xyzzyq") == "zzzzzz xyzzyq"
     # another form of a word the library uses is not a typo of it
     assert lexicon.correct("a caseload finding") == "a caseload finding"
+    # two words the library writes as one
+    assert lexicon.correct("have case loads gone down") == "have caseloads gone down"
+    assert lexicon.correct("management over sight") == "management oversight"
 
 
 def test_names_are_words_the_library_only_writes_capitalised(lexicon):
