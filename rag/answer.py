@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 from typing import Any, Protocol
 
-from rag.answer_facts import CORRECTION, answer_from_facts, judgement_leads, judgement_query, visit_correction
+from rag.answer_facts import CORRECTION, answer_from_facts, judgement_leads, judgement_query, lead_correction, visit_correction
 from rag.cite import PageStarts, cite, quote_spans
 from rag.embed import unpack
 from rag.lexical import query_tokens, tokens
@@ -340,6 +340,8 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
                 result = judged
     if document_text is not None and (corrected := visit_correction(query, documents, settings, document_text, passages)) is not None:
         result = _corrected(corrected, result, query, documents)
+    elif document_text is not None and (corrected := lead_correction(query, documents, settings, document_text, passages)) is not None:
+        result = _corrected(corrected, result, query, documents)
     if result.abstained and not result.citations and ranked:  # nearest matches, whatever they say
         result.citations = _abstain(query, ranked, passages, settings, page_starts).citations
     if query.years_unmatched and not result.notice:
@@ -360,8 +362,9 @@ def _with_judgement(result: Answer, query: Query, documents: Sequence[DocRecord]
 
 
 def _corrected(correction: Answer, result: Answer, query: Query, documents: Sequence[DocRecord]) -> Answer:
-    """A misnumbered visit: the letter's own number first ("The documents say otherwise"),
-    then what that letter says on the question, when anything answers it."""
+    """A premise the report's own facts contradict (a misnumbered visit, another lead
+    inspector): those fact lines first ("The documents say otherwise"), then what the
+    document says on the question, when anything answers it."""
     passages = result.passages
     if result.abstained or not result.citations:
         result = Answer(result.question, "", False, result.mode, [], [], list(passages), result.settings_hash)

@@ -117,6 +117,27 @@ def visit_correction(query: Query, documents: Sequence[DocRecord], settings: Set
     return answer_from_facts(_visit_query(query), [d for d in documents if d.doc_id == query.misnumbered], settings, document_text, passages)
 
 
+_LED = re.compile(r"\b(?:led|leading|inspected|lead\s+inspector)\b", re.I)
+
+
+def lead_correction(query: Query, documents: Sequence[DocRecord], settings: Settings, document_text: DocumentText, passages: Sequence[Passage] = ()) -> Answer | None:
+    """For a question that has a person lead an inspection the report says another led
+    ('what did Ann Example conclude when she led the 2023 inspection?'): the report's own
+    lead-inspector line, then its overall judgement (what it concluded), to follow "The
+    documents say otherwise"."""
+    frame = query.frame
+    if frame is None or not frame.people or frame.asks or not _LED.search(frame.text):
+        return None
+    scoped = [d for d in documents if query.filters.admits(d) and d.report_facts.lead_inspector]
+    if not scoped or len(scoped) > 2:
+        return None
+    named = {p.lower() for p in frame.people}
+    if any(named & {n.lower() for n in (d.report_facts.lead_inspector, *d.report_facts.inspectors) if n} for d in scoped):
+        return None  # the person named did lead (or inspect): no premise to correct
+    lead = dc_replace(query, frame=dc_replace(frame, asks="lead_inspector", also_asks=("judgement",), people=(), area=""))
+    return answer_from_facts(lead, scoped, settings, document_text, passages)
+
+
 def _visit_query(query: Query) -> Query:
     assert query.frame is not None
     return dc_replace(query, frame=dc_replace(query.frame, asks="visit_number", also_asks=(), people=()))

@@ -124,4 +124,6 @@ def read_timeframe(question: str) -> TimeFrame:
     change = change_words and (since != until or since is None) and not latest
     if latest and since is None and until is None:
         return TimeFrame(latest=True)
-    return TimeFrame(since=since, until=until, change=change, latest=False)
+    # 'the most recent inspection before 2026': the newest within the one bound
+    newest = latest and not change and (since is None) != (until is None) and bool(re.search(r"\b(?:latest|most recent|newest)\b", q))
+    return TimeFrame(since=since, until=until, change=change, latest=newest)

@@ -277,3 +277,17 @@ def test_a_contradicted_grade_shows_every_judgement_of_the_report_the_one_asked_
     assert any("help and protection" in q for q in quotes[1:]) and "overall effectiveness: good" in quotes
     same, _ = ask("Why was Barset's leadership judged outstanding in 2022?")  # no premise to correct: that row alone
     assert not same.text.startswith(CORRECTION) and len(same.citations) == 1
+
+
+def test_a_person_said_to_lead_an_inspection_another_led_is_corrected_by_the_report():
+    from rag.answer_facts import lead_correction
+
+    question = "What did Bob Sample conclude when he led Barset's 2022 inspection?"
+    query = plan(read_question(question, LIBRARY), SETTINGS.retrieve, LIBRARY, Filters())
+    corrected = lead_correction(query, LIBRARY.documents, SETTINGS, lambda doc_id: DOCS[doc_id][1])
+    assert corrected is not None
+    quotes = [c.quote.replace("\t", " ") for c in corrected.citations]
+    assert quotes[0].startswith("Lead inspector: Ann Example") and "Overall effectiveness: Good" in quotes
+    # the premise holds: nothing to correct
+    right = plan(read_question("What did Ann Example conclude when she led Barset's 2022 inspection?", LIBRARY), SETTINGS.retrieve, LIBRARY, Filters())
+    assert lead_correction(right, LIBRARY.documents, SETTINGS, lambda doc_id: DOCS[doc_id][1]) is None

@@ -74,3 +74,8 @@ def test_still_as_in_a_year_runs_from_that_year_to_now():
     assert read_timeframe("are they still leaning on agency staff as much as they were in 2022?") == TimeFrame(since=2022, change=True)
     assert read_timeframe("were caseloads still high in 2022?") == TimeFrame(since=2022, until=2022)  # then, not now
     assert read_timeframe("is it still inadequate?") == TimeFrame(latest=True)
+
+
+def test_the_most_recent_before_a_year_is_the_newest_within_that_bound():
+    assert read_timeframe("what did the most recent inspection before 2026 find") == TimeFrame(until=2025, latest=True)
+    assert read_timeframe("the latest report") == TimeFrame(latest=True)
