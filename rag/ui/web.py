@@ -119,7 +119,7 @@ def scripting_api(h: Handlers, settings: Settings) -> None:
 def serve(
     demo: gr.Blocks, settings: Settings, *, port: int | None = None, block: bool = True, quiet: bool = False
 ) -> str:
-    """Start warming up in the background, then launch; returns the local URL.
+    """Launch, then start warming up in the background; returns the local URL.
 
     ``block=False`` returns once the server listens (tests, notebooks); ``demo.close()`` stops it.
     """
@@ -129,7 +129,6 @@ def serve(
             "app.username and app.password must be set together",
             help="set both RAG_APP__USERNAME and RAG_APP__PASSWORD, or neither",
         )
-    demo.rag_handlers.startup.start()
     guarded = guard.launch_kwargs(demo, settings)  # the temp folder, remote files, the middleware
     _, url, _ = demo.launch(
         server_name=app.host,
@@ -148,7 +147,13 @@ def serve(
         enable_monitoring=False,
         app_kwargs={"openapi_url": None, **guarded},  # FastAPI's schema route would answer without the login
         show_error=True,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         quiet=quiet,
     )
+    # The warm-up starts once the server answers: launch checks the page with one request of
+    # 3 s and gives up on a timeout, which a model loading in this process (holding the
+    # interpreter) could cause on a busy machine ("localhost is not accessible").
+    demo.rag_handlers.startup.start()
+    if block:
+        demo.block_thread()
     return url
