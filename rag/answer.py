@@ -227,7 +227,7 @@ def _ordinary(word: str) -> bool:
 
 _NAME_LIKE = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+\b")
 # A body named with its abbreviation: 'Together for Children (TfC)', 'the Children's Trust (CT)'.
-_ABBREVIATED = re.compile(r"\b[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|for|of|and|the|in|on))*\s+\((?P<abbr>[A-Z][A-Za-z]{1,7})\)")
+_ABBREVIATED = re.compile(r"\b(?P<name>[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|for|of|and|the|in|on))*)\s+\((?P<abbr>[A-Z][A-Za-z]{1,7})\)")
 
 
 def wanted_shape(question: str) -> re.Pattern[str] | None:
@@ -416,7 +416,7 @@ def _names_a_person(sentence: str, lex: Lexicon) -> bool:
     ever writes as a name ('Ann Example'), a title before a name ('Mr Sample'), or a body
     given with its abbreviation ('Example for Children (EfC)')?"""
     for m in _ABBREVIATED.finditer(sentence):
-        initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w'’-]*", m.group(0)[: m.start("abbr") - m.start() - 1])).lower()
+        initials = "".join(w[0] for w in m.group("name").split()).lower()
         if all(ch in initials for ch in m.group("abbr").lower()):
             return True
     for m in _NAME_LIKE.finditer(sentence):

@@ -277,21 +277,22 @@ class ChromaStore:
     def update_facts(self, doc: SourceDoc) -> None:
         """Store facts read again from a document's unchanged text (its title, date, kind and
         authority as before, so its chunks stand): one catalog write, with the version stamp."""
-        got = self._call("read", "catalog", "get", ids=[doc.doc_id], include=["metadatas"])
-        if not got["metadatas"]:
-            raise IndexStoreError(f"'{doc.doc_id}' is not in the index", help="`rag docs` lists the documents")
-        fresh = {"facts": doc.facts.to_json(), "facts_version": FACTS_VERSION, "framework": doc.framework,
-                 "provenance": json.dumps(doc.provenance, sort_keys=True), "period": doc.period}
-        self._call("write", "catalog", "update", ids=[doc.doc_id], metadatas=[got["metadatas"][0] | fresh])
-        self._docs_cache = None
-        self._stamp()
+        self._update_record(doc.doc_id, {
+            "facts": doc.facts.to_json(), "facts_version": FACTS_VERSION, "framework": doc.framework,
+            "provenance": json.dumps(doc.provenance, sort_keys=True), "period": doc.period,
+        })
 
     def set_accepted(self, doc_id: str, accepted: str) -> None:
         """Record that an administrator accepted an uploaded document for answers."""
+        self._update_record(doc_id, {"accepted": accepted})
+
+    def _update_record(self, doc_id: str, fields: dict[str, Any]) -> None:
+        """Change some fields of a document's catalog record, then the version stamp."""
         got = self._call("read", "catalog", "get", ids=[doc_id], include=["metadatas"])
         if not got["metadatas"]:
             raise IndexStoreError(f"'{doc_id}' is not in the index", help="`rag docs` lists the documents")
-        self._call("write", "catalog", "update", ids=[doc_id], metadatas=[got["metadatas"][0] | {"accepted": accepted}])
+        self._call("write", "catalog", "update", ids=[doc_id], metadatas=[got["metadatas"][0] | fields])
+        self._docs_cache = None
         self._stamp()
 
     def delete_document(self, doc_id: str) -> int:
