@@ -61,7 +61,7 @@ def strip_markers(text: str) -> str:
 
 def contains_quote(text: str, quote: str) -> bool:
     """Whether ``text`` holds ``quote``, or a substantial contiguous piece of a long quote."""
-    t, q = normalise(text), normalise(quote)
+    t, q = normalise(text).casefold(), normalise(quote).casefold()  # a capital a layout adds or drops ("Good" in a table, "good" in a heading) is not another passage
     if not q:
         return False
     if q in t:

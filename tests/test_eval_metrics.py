@@ -51,8 +51,8 @@ def test_quote_found_despite_rewrapped_whitespace_and_curly_quotes():
     assert metrics.is_relevant("d", text, gold)
 
 
-def test_quote_is_case_sensitive_and_doc_must_match():
-    assert not metrics.is_relevant("report-2014", QUOTE.lower(), GOLD)
+def test_quote_ignores_case_but_its_document_must_match():
+    assert metrics.is_relevant("report-2014", QUOTE.lower(), GOLD)
     assert not metrics.is_relevant("other-doc", QUOTE, GOLD)
 
 
@@ -206,6 +206,13 @@ def test_answer_precision_counts_sentences_that_answer_not_ones_that_share_words
 def test_table_punctuation_does_not_hide_a_quote():
     gold = GoldSource("d", "Overall effectiveness Requires improvement")
     assert metrics.contains_quote("Overall effectiveness:\tRequires improvement", gold.quote)
+
+
+def test_a_quote_is_found_whatever_the_layout_did_to_its_capitals():
+    # a judgement table writes the grade 'Outstanding'; the report's heading writes 'outstanding'
+    gold = GoldSource("d", "The impact of leaders on social work practice with children and families: outstanding")
+    assert metrics.contains_quote("Judgement Grade\n\nThe impact of leaders on social work practice with children and families:\tOutstanding", gold.quote)
+    assert not metrics.contains_quote("The impact of leaders on social work practice with children and families:\tGood", gold.quote)
 
 
 def test_abstention_metrics_apply_to_their_kind_of_question():
