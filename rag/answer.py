@@ -210,19 +210,13 @@ def expects(question: str) -> tuple[str, re.Pattern[str]] | None:
 
 def unknown_names(question: str, seen: Seen, *, shouting: bool = False) -> list[str]:
     """Names in the question (capitalised words past the first) the documents never use.
-    In a question typed in Title Case or capitals, capitals mark nothing: only words the
-    library has never seen at all count, and only those that are not ordinary words."""
+    In a question typed in Title Case or capitals, capitals mark nothing: it has none, as
+    the same question typed in lower case has none."""
     text = question.strip()
     if shouting:
-        words = re.findall(r"\b[A-Za-z][a-zA-Z]{3,}\b", text)
-        return [w for w in words if w.lower() not in STOPWORDS and not any(seen(t) for t in tokens(w)) and len(w) >= 6 and not _ordinary(w)]
+        return []
     names = re.findall(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-zA-Z]{2,}|[A-Z]{2,})\b", text)
     return [n for n in names if not any(seen(t) for t in tokens(n))]
-
-
-def _ordinary(word: str) -> bool:
-    """A word that reads as ordinary English by its ending, not a name."""
-    return bool(re.search(r"(ing|tion|ment|ness|ity|ies|ed|ly|ous|ive|al|er|s)$", word.lower()))
 
 
 _NAME_LIKE = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+)?[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)+\b")

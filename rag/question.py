@@ -37,7 +37,7 @@ _ASKS = (
     ("published", re.compile(r"\b(?:when\s+(?:was|were|did)\s+(?:[\w'’]+\s+){0,5}publish(?:ed)?\b|publication\s+date|date\s+of\s+publication|published\s+when|when\s+published)\b", re.I)),
     ("inspection_dates", re.compile(
         r"\b(?:when\s+(?:was|were|did)\s+(?:the\s+)?(?:\w+\s+){0,4}(?:inspect(?:ed|ion|ors)|visit(?:ed)?|on\s+site)"
-        r"|inspection\s+dates?|dates?\s+of\s+the\s+(?:inspection|visit)|when\s+did\s+(?:inspectors|ofsted)\s+(?:visit|inspect|come)"
+        r"|(?:inspection|visit)s?\s+dates?|dates?\s+of\s+the\s+(?:inspection|visit)|when\s+did\s+(?:inspectors|ofsted)\s+(?:visit|inspect|come)"
         r"|what\s+dates?|which\s+dates?|on\s+what\s+dates?)\b", re.I)),
     ("judgement", re.compile(
         r"\b(?:grade[sd]?|grading|judge?ments?|judged|rated|rating|ratings|verdict|score[sd]?|overall\s+effectiveness"
@@ -387,14 +387,18 @@ def _keyword_lead(text: str, library: Library, frequency: Frequency | None, asks
     if not (asks_fact and library.authorities and frequency is not None):
         return []
     name: list[str] = []
+    after = ""
     for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*", text):
         word = re.sub(r"['’]s$", "", m.group(0))
         low = word.lower()
         if len(name) == 3 or low in STOPWORDS or low in _ASK_WORDS or low in _NOT_PLACES or len(low) < 3 or frequency(low) > 2:
+            after = low
             break
         name.append(word)
         if word != m.group(0):  # a possessive ends the name
             break
+    if after == "of":
+        return []  # the head of a noun phrase ('percentage of care leavers ...'), not a place
     content = [w.lower() for w in name]
     if not content or any(key.startswith(content[0]) or content[0].startswith(key.split()[0]) and len(content[0]) >= 5 for key in (a.key for a in library.authorities)):
         return []

@@ -84,6 +84,13 @@ def test_names_the_documents_never_use_mean_the_documents_cannot_answer():
     assert a.abstained and "Shropshire" in a.notice
 
 
+def test_in_title_case_or_capitals_no_word_is_taken_for_a_name():
+    # capitals mark nothing there: the question is read as its lower-case self would be
+    seen = {"care", "leaver", "suitabl", "accommod"}.__contains__
+    for q in ("Percentage Of Care Leavers In Suitable Accommodation 2014", "PERCENTAGE OF CARE LEAVERS IN SUITABLE ACCOMMODATION 2014"):
+        assert unknown_names(q, seen, shouting=True) == unknown_names(q.lower(), seen) == []
+
+
 def test_no_passages_abstains():
     a = answer(Query("Anything?", 8, Filters(), TimeFrame()), [], SETTINGS)
     assert a.abstained and a.citations == []

@@ -18,7 +18,7 @@ LIB = Library.of([
     doc("bd-2019", "Barking and Dagenham", "2019-04-01"),
     doc("letter-2024", "Barset", "2024-12-04", kind="letter", visit=5, inspectors=("Ann Example", "Bob Sample")),
 ])
-FREQ = {"view": 40, "care": 900, "leeds": 1, "worcestershire": 0, "august": 2, "norfolk": 2, "ilacs": 30, "leavers": 500, "caseloads": 300, "mace": 12}.get
+FREQ = {"view": 40, "care": 900, "leeds": 1, "worcestershire": 0, "august": 2, "norfolk": 2, "ilacs": 30, "leavers": 500, "caseloads": 300, "mace": 12, "suitable": 40, "accommodation": 60}.get
 
 
 def frame(q, **kw):
@@ -61,6 +61,10 @@ def test_a_keyword_question_leading_with_a_council_the_library_does_not_hold_nam
     assert frame("kent care leavers judgement 2022").unknown_authorities == ()
     assert frame("norfolk caseloads 2023").unknown_authorities == ()
     assert frame("What was the care leavers judgement in 2023?").unknown_authorities == ()
+    # the head of a noun phrase ('percentage of ...') is a word of the question, not a place:
+    # in Title Case or lower case alike
+    assert frame("Percentage Of Care Leavers In Suitable Accommodation 2014").unknown_authorities == ()
+    assert frame("proportion of care leavers in suitable accommodation 2014").unknown_authorities == ()
 
 
 def test_the_fact_a_question_asks_for():
@@ -69,6 +73,9 @@ def test_the_fact_a_question_asks_for():
     assert frame("what grade did care leavers get in 2022").area == "care_leavers"
     assert frame("Who was the letter addressed to?").asks == "addressee"
     assert frame("when was Kent inspected?").asks == "inspection_dates"
+    # keywords: 'visit dates' asks for dates even when a grade word rides along
+    assert frame("monitoring visits dates after 2022 inadequate").asks == "inspection_dates"
+    assert frame("kent inspection date 2022").asks == "inspection_dates"
     assert frame("how many inspectors were on the team?").asks == ""  # a figure, not a fact line
     assert frame("who did the 2022 inspection of kent").asks == "lead_inspector"
     assert frame("which HMI was on both the june 2023 and october 2024 visits?").asks == "lead_inspector"
