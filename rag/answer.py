@@ -299,6 +299,8 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         candidates = [c for c in candidates if years & set(YEAR.findall(c.passage.chunk.text))]
     if _FUTURE.search(query.text) and re.match(r"\s*(when|will|is|are)\b", query.text, re.I):
         candidates = [c for c in candidates if _FUTURE_EVIDENCE.search(c.sentence)]
+        if re.match(r"\s*when\b", query.text, re.I):  # 'when is the next one due?': the answer names a time to come
+            candidates = [c for c in candidates if _names_a_time_to_come(c)]
     if wanted_shape(query.text) is _NAME_LIKE and lexicon is not None:
         candidates = [c for c in candidates if _names_a_person(c.sentence, lex)]
     if query.missing and frame is not None and frame.visit is not None:
@@ -403,6 +405,14 @@ def _unheard_phrase(query: Query, candidates: Sequence[Candidate], lexicon: Any)
         if not any(name.lower() in c.passage.chunk.text.lower() for c in top):
             return name
     return ""
+
+
+def _names_a_time_to_come(c: Candidate) -> bool:
+    """Does the sentence name a date, or a year after its document's own ('by March',
+    'in 2027')? A statute's year ('the Children Act 2004') is no time to come."""
+    sentence = re.sub(r"\bAct,?\s+(?:19|20)\d\d\b", " ", c.sentence)
+    written = int(c.passage.chunk.date[:4]) if c.passage.chunk.date[:4].isdigit() else 0
+    return bool(WHEN.search(sentence)) or any(int(y) > written for y in YEAR.findall(sentence))
 
 
 def _names_a_person(sentence: str, lex: Lexicon) -> bool:

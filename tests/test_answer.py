@@ -173,3 +173,12 @@ def test_an_item_of_a_list_is_about_what_its_heading_names():
     by_text = {c.text.lstrip("- "): c.coverage for c in ranked}
     # the heading's words count in full for the list item, half for the prose sentence
     assert by_text["Manageable caseloads for social workers."] > by_text["Social workers spoke about their caseloads."]
+
+
+def test_when_a_future_inspection_is_due_is_answered_only_by_a_sentence_naming_a_time_to_come():
+    statute = passage("s", 2010, "The inspection was carried out under the Education and Inspections Act 2006. It will contribute to the annual review of the authority's children's services inspection.", 1, 0.7)
+    q = Query("When is the next full inspection of children's services due?", 8, Filters(), TimeFrame())
+    assert answer(q, [statute], SETTINGS).abstained  # a future word and a statute's year say no 'when'
+    dated = passage("t", 2023, "The next monitoring visit of children's services will take place in 2024.", 1, 0.7)
+    a = answer(q, [statute, dated], SETTINGS)
+    assert not a.abstained and a.citations[0].quote.startswith("The next monitoring visit")
