@@ -157,7 +157,7 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
             novelty = len(sentence_terms - question_terms) / max(1, len(sentence_terms))
             if novelty < 0.4:
                 score *= w.echo_penalty  # it only repeats the question
-            if templates[i] and lex.boilerplate(templates[i]):
+            if templates[i] and lex.boilerplate(templates[i]) or _METHOD.match(sentence):
                 score *= w.boilerplate_penalty
             if c.kind == "news":
                 score *= w.secondary_penalty  # the inspectors' own words come first
@@ -186,6 +186,15 @@ _EXPECTS = [  # (what the question asks for, what an answer sentence must contai
      re.compile(r"\d|\b" + NUMBER_WORD_RE + r"\b", re.I)),
 ]
 _DATES = re.compile(rf"{DATE_RANGE.pattern}|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH_RE}(?:\s+(?:19|20)\d\d)?\b|\b{MONTH_RE}\s+\d{{1,2}}(?:\s*[-–]\s*\d{{1,2}})?\b|\b(?:19|20)\d\d\b", re.I)
+# A sentence about how the inspection itself was done ('Inspectors spoke to a range of
+# staff', 'The inspection sampled ...', 'This visit was carried out under ...'): its subject is
+# the inspection and its verb one of method, not of finding. Its role is the report's
+# account of itself, as standard wording's is; it answers no question about practice.
+_METHOD = re.compile(
+    r"^(?:(?:During|In the course of|As part of) (?:the|this) (?:inspection|visit)[^,]{0,40},\s+)?(?:The\s+|This\s+)?(?:lead\s+)?"
+    r"(?:inspectors?|inspection|visit|letter|monitoring visit)\b(?:\s+(?:also|then|have|has|had))*\s+"
+    r"(?:spoke|met|reviewed|looked|considered|evaluated|visited|held|tracked|sampled|discussed|scrutinised|observed|talked"
+    r"|was carried out|were carried out|took place|focused|examined|read|shadowed|listened|used|included|summarises|evaluates)\b", re.I)
 _FUTURE = re.compile(r"\b(next|will|due|upcoming|forthcoming|future|planned for|going to)\b", re.I)
 _FUTURE_EVIDENCE = re.compile(r"\b(will|next|due|planned|expected|intends?|future)\b", re.I)
 _NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without", "neither"})

@@ -129,7 +129,7 @@ class AnswerSettings(_Section):
         0.85, ge=0, le=1, description="Factor for a sentence that only repeats the question's words."
     )
     boilerplate_penalty: float = Field(
-        0.6, ge=0, le=1, description="Factor for standard wording that two or more documents share."
+        0.6, ge=0, le=1, description="Factor for standard wording that two or more documents share, and for a sentence on how the inspection was done."
     )
     secondary_penalty: float = Field(
         0.85, ge=0, le=1, description="Factor for a secondary source (a news article) against the inspectors' own words."

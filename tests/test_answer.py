@@ -182,3 +182,13 @@ def test_when_a_future_inspection_is_due_is_answered_only_by_a_sentence_naming_a
     dated = passage("t", 2023, "The next monitoring visit of children's services will take place in 2024.", 1, 0.7)
     a = answer(q, [statute, dated], SETTINGS)
     assert not a.abstained and a.citations[0].quote.startswith("The next monitoring visit")
+
+
+def test_a_sentence_on_how_the_inspection_was_done_ranks_below_a_finding():
+    # both share the question's words; the first only says whom inspectors spoke to
+    p = passage("m", 2010, "Inspectors also spoke to a range of staff including managers and social workers. Staff turnover in the team is high.", 1, 0.6)
+    ranked = score_sentences("How has staff turnover affected social workers?", [p], lambda t: 1.0)
+    assert ranked[0].sentence.startswith("Staff turnover")
+    method = next(c for c in ranked if c.sentence.startswith("Inspectors"))
+    plain = score_sentences("How has staff turnover affected social workers?", [passage("m", 2010, "The team spoke to a range of staff including managers and social workers.", 1, 0.6)], lambda t: 1.0)[0]
+    assert method.score < plain.score  # the same words, without the inspection as subject, score more
