@@ -82,7 +82,9 @@ NUMBER_WORDS = {
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
 }
-QUANTITY_WORDS = ("half", "quarter", "third", "dozen", "several", "few", "majority", "minority")
+# Words that give a quantity ('half of them', 'a dozen'); 'the majority', 'a few' or
+# 'several' give none: they do not answer 'how many?'.
+QUANTITY_WORDS = ("half", "quarter", "third", "dozen")
 NUMBER_WORD_RE = r"(?:" + "|".join(list(NUMBER_WORDS) + list(QUANTITY_WORDS)) + r")"
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,

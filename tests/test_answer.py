@@ -192,3 +192,11 @@ def test_a_sentence_on_how_the_inspection_was_done_ranks_below_a_finding():
     method = next(c for c in ranked if c.sentence.startswith("Inspectors"))
     plain = score_sentences("How has staff turnover affected social workers?", [passage("m", 2010, "The team spoke to a range of staff including managers and social workers.", 1, 0.6)], lambda t: 1.0)[0]
     assert method.score < plain.score  # the same words, without the inspection as subject, score more
+
+
+def test_a_count_is_answered_by_a_number_not_by_the_majority():
+    _, shows = expects("wigan 2022 number of children on child protection plans")
+    assert shows.search("At 31 March, 237 children were the subject of a plan.")
+    assert shows.search("Half of the plans were reviewed.")
+    assert not shows.search("The majority of child protection plans are not specific enough.")
+    assert not shows.search("A few plans drift.")
