@@ -468,8 +468,10 @@ def _resolve(text: str, previous: str, library: Library) -> str:
             body = re.sub(r"\bsince\s*$", "", body).rstrip() + f" since {year}"
         where = f" in {' and '.join(prev_mentions)}" if prev_mentions and not new_keys else ""
         return f"{' '.join(topic)}: {body}{where}?"
-    body = _FOLLOW_OPENERS.sub("", text).strip(" ,?") if own else strip_time(previous).rstrip("?")
-    if not own:
+    # a follow-up asking for a report fact ('and who led that inspection?') keeps its own ask
+    keep = bool(own) or any(pattern.search(text) for _, pattern in _ASKS)
+    body = _FOLLOW_OPENERS.sub("", text).strip(" ,?") if keep else strip_time(previous).rstrip("?")
+    if not keep:
         for m in prev_mentions:
             body = re.sub(rf"\b{re.escape(m)}(?:['’]s)?\b", " ", body, flags=re.I)
         if new_keys:  # a new council: the previous topic, for it

@@ -105,6 +105,11 @@ def test_follow_ups_carry_the_previous_topic_and_scope():
     assert "caseloads" in f.text and "2022" in f.text and f.authorities == ("kent",)
     f = frame("how many inspectors were on the team?", previous="why were caseloads a worry in kent's 2022 inspection")
     assert "caseloads" not in f.text and f.authorities == ("kent",)  # no pointing back: scope only
+    # a follow-up that asks for report facts keeps its asks; the topic asked before is not one
+    f = frame("ok and who led that kent inspection, and what was the overall grade?", previous="what did the latest kent report say about care leavers?")
+    assert (f.asks, f.also_asks, f.area) == ("lead_inspector", ("judgement",), "overall_effectiveness") and f.timeframe.latest
+    f = frame("and who led it?", previous="what did inspectors say about caseloads in Kent in 2015?")
+    assert f.asks == "lead_inspector" and f.authorities == ("kent",) and "2015" in f.text
 
 
 def test_visits_people_and_capitals():
