@@ -152,6 +152,27 @@ class Library:
         people = [p for p in people if p and len(p.split()) >= 2]
         return cls(tuple(documents), tuple(sorted(out, key=lambda a: a.key)), tuple(people))
 
+    @functools.cached_property
+    def phrase_words(self) -> tuple[tuple[list[str], str], ...]:
+        """Every phrase an authority is matched by, as words, with its key: longest first."""
+        return tuple(sorted(((p.split(), a.key) for a in self.authorities for p in a.phrases), key=lambda c: -len(c[0])))
+
+    def phrases_starting(self, word: str) -> tuple[int, ...]:
+        """Indexes into ``phrase_words`` of the phrases whose first word may be ``word``:
+        that word, a typo of it (``_close``) or, for a one-word name, the word cut short
+        (6+ letters). Worked out once per word."""
+        cache = self._phrase_cache
+        if word not in cache:
+            cache[word] = tuple(
+                j for j, (phrase, _) in enumerate(self.phrase_words)
+                if _close(word, phrase[0]) or len(phrase) == 1 and len(word) >= 6 and phrase[0].startswith(word)
+            )
+        return cache[word]
+
+    @functools.cached_property
+    def _phrase_cache(self) -> dict[str, tuple[int, ...]]:
+        return {}
+
     def authority(self, key: str) -> Authority | None:
         return next((a for a in self.authorities if a.key == key or key in a.phrases), None)
 
@@ -279,30 +300,29 @@ def _authorities(text: str, library: Library, frequency: Frequency | None = None
     the library uses it less than the name itself ('wakefeild'), not when it is a word of
     its own ('trend' is not 'Trent')."""
     words = _words(re.sub(r"(?<=\w)-(?=\w)", " ", text))  # 'Stoke-on-Trent' as the library's words (same offsets)
+    lows = [w for w, _, _ in words]
     taken = [False] * len(words)
     found: list[tuple[int, str, str]] = []  # (position, key, words as typed)
-    candidates = sorted(
-        ((p.split(), a.key) for a in library.authorities for p in a.phrases),
-        key=lambda c: -len(c[0]),
-    )
-    for phrase, key in candidates:
+    # (phrase, position) pairs whose first word may match, in the order longest phrase first
+    pairs = sorted((j, i) for i, x in enumerate(lows) for j in library.phrases_starting(x))
+    for j, i in pairs:
+        phrase, key = library.phrase_words[j]
         n = len(phrase)
-        for i in range(len(words) - n + 1):
-            if any(taken[i : i + n]):
+        if i + n > len(words) or any(taken[i : i + n]):
+            continue
+        span = [w for w, _, _ in words[i : i + n]]
+        exact = span == phrase
+        if not exact and not (all(_close(x, y) for x, y in zip(span, phrase)) and any(len(y) >= 5 for y in phrase)):
+            # a council's name cut short ('Barchest' for 'Barchestershire') also names it
+            if not (n == 1 and len(span[0]) >= 6 and phrase[0].startswith(span[0]) and span[0] not in STOPWORDS):
                 continue
-            span = [w for w, _, _ in words[i : i + n]]
-            exact = span == phrase
-            if not exact and not (all(_close(x, y) for x, y in zip(span, phrase)) and any(len(y) >= 5 for y in phrase)):
-                # a council's name cut short ('Barchest' for 'Barchestershire') also names it
-                if not (n == 1 and len(span[0]) >= 6 and phrase[0].startswith(span[0]) and span[0] not in STOPWORDS):
-                    continue
-            elif not exact and frequency is not None and any(x != y and frequency(x) > frequency(y) for x, y in zip(span, phrase)):
-                continue  # an ordinary word of the library's, not a misspelt name
-            if n == 1 and (span[0] in STOPWORDS or span[0] in _ASK_WORDS):
-                continue
-            for j in range(i, i + n):
-                taken[j] = True
-            found.append((words[i][1], key, text[words[i][1] : words[i + n - 1][2]]))
+        elif not exact and frequency is not None and any(x != y and frequency(x) > frequency(y) for x, y in zip(span, phrase)):
+            continue  # an ordinary word of the library's, not a misspelt name
+        if n == 1 and (span[0] in STOPWORDS or span[0] in _ASK_WORDS):
+            continue
+        for t in range(i, i + n):
+            taken[t] = True
+        found.append((words[i][1], key, text[words[i][1] : words[i + n - 1][2]]))
     found.sort()
     keys: list[str] = []
     for _, key, _ in found:
