@@ -68,14 +68,17 @@ _SINCE_CLAUSE = re.compile(rf"\bsince\b(?:(?!(?:19|20)\d\d)[^?.!;,]){{1,60}}?\b{
 
 # Two years set against each other: '2014 vs 2025', 'in 2018 compared with the 2022 report'.
 _VERSUS = re.compile(rf"\b{_YEAR}\s*,?\s*(?:vs\.?|versus|v\.?|against|compared\s+(?:with|to))\s*(?:the\s+|in\s+)?{_YEAR}\b")
+# ... and a chain of them: '2019 vs 2022 vs 2026'
+_VERSUS_CHAIN = re.compile(rf"\b(?:19|20)\d\d(?:\s*,?\s*(?:vs\.?|versus|v\.?|against|compared\s+(?:with|to))\s*(?:the\s+|in\s+)?(?:19|20)\d\d\b)+")
 
 
 def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
     # One document named by its year ("why did the 2014 report say ... since 2012?"): the
     # question is about that document, whatever other years it mentions.
-    # ('since the 2014 inspection' is not about that document: it starts a span)
-    named = {int(m.group(1)) for m in _DOC_YEAR.finditer(q) if not re.search(r"\bsince\s*$", q[: m.start()])}
+    # ('since the 2014 inspection', 'since Ofsted's 2014 inspection' are not about that
+    # document: they start a span)
+    named = {int(m.group(1)) for m in _DOC_YEAR.finditer(q) if not re.search(r"\bsince\s+(?:(?:the|its|their)\s+)?(?:[\w-]+['’]s\s+)?$|\bsince$", q[: m.start()])}
     if len(named) == 1 and not re.search(r"\b(?:between|from)\s+(?:the\s+)?(?:19|20)\d\d\b.*\b(?:and|to)\b", q) and not _VERSUS.search(q):
         year = named.pop()
         return TimeFrame(since=year, until=year, change=False)
@@ -86,7 +89,9 @@ def read_timeframe(question: str) -> TimeFrame:
         since, until = a, b
         change_words = True
     elif m := _VERSUS.search(q):
-        a, b = sorted((int(m.group(1)), int(m.group(2))))  # '2014 vs 2025': the two years and what lies between
+        chain = _VERSUS_CHAIN.search(q, m.start())
+        years = [int(y) for y in re.findall(rf"{_YEAR}", chain.group(0))] if chain else [int(m.group(1)), int(m.group(2))]
+        a, b = min(years), max(years)  # '2014 vs 2025': the two years and what lies between
         since, until = a, b
         change_words = True
     elif m := re.search(rf"\b{_YEAR}\s*(?:-|–|to|until)\s*(?:now|today|date|the present)\b", q):

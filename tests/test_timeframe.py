@@ -68,6 +68,14 @@ def test_two_years_set_against_each_other_span_from_one_to_the_other():
     # a report named by its year is set against the other, not the only one asked about
     assert read_timeframe("supervision in 2014 versus the 2022 report") == TimeFrame(since=2014, until=2022, change=True)
     assert read_timeframe("how are assessments now compared with 2014") == TimeFrame(since=2014, change=True)
+    # a chain of years: from the first to the last
+    assert read_timeframe("care leavers 2019 vs 2022 vs 2026 progress") == TimeFrame(since=2019, until=2026, change=True)
+
+
+def test_since_a_report_named_with_whose_it_was_starts_a_span():
+    # ('since the 2019 inspection' and 'since Ofsted's 2019 inspection' alike)
+    assert read_timeframe("has help and protection got any better since Ofsted's 2019 inspection?") == TimeFrame(since=2019, change=True)
+    assert read_timeframe("has it improved since the council's 2018 inspection") == TimeFrame(since=2018, change=True)
 
 
 def test_still_as_in_a_year_runs_from_that_year_to_now():
