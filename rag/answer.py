@@ -233,11 +233,17 @@ _NAME_LIKE = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+)?[A-Z][a-z'’-]
 _ABBREVIATED = re.compile(r"\b(?P<name>[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|for|of|and|the|in|on))*)\s+\((?P<abbr>[A-Z][A-Za-z]{1,7})\)")
 
 
+# What a thing is called: a quoted name ('Your voice matters') or a capitalised one (the Get Safe team).
+_CALLED = re.compile(r"[‘'\"“][A-Z][^’'\"”\n]{2,60}[’'\"”]|" + _NAME_LIKE.pattern)
+
+
 def wanted_shape(question: str) -> re.Pattern[str] | None:
     """What an answer to this question looks like, where the question says."""
     q = question.strip().lower()
     if re.match(r"(who|whom|whose)\b", q) or re.search(r"\b(which|what) (inspectors?|person|people|director|officer)\b", q):
         return _NAME_LIKE
+    if re.search(r"\b(?:called|named)\b|\bname\s+of\b", q):
+        return _CALLED
     if re.match(r"when\b", q) or re.search(r"\b(what|which) (date|dates|day|month)\b|\bon what dates?\b", q):
         return WHEN
     if re.search(r"\b(grade|judg(e)?ment|rating|rated|judged|verdict)\b", q):
@@ -312,6 +318,8 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
             candidates = [c for c in candidates if _names_a_time_to_come(c)]
     if wanted_shape(query.text) is _NAME_LIKE and lexicon is not None:
         candidates = [c for c in candidates if _names_a_person(c.sentence, lex)]
+    elif wanted_shape(query.text) is _CALLED:
+        candidates = [c for c in candidates if _CALLED.search(c.sentence)]  # 'what is it called?' wants the name
     if query.missing and frame is not None and frame.visit is not None:
         # no letter reports that visit: only evidence that speaks of it may answer
         word = frame.visit_words.split()[0]

@@ -200,3 +200,12 @@ def test_a_count_is_answered_by_a_number_not_by_the_majority():
     assert shows.search("Half of the plans were reviewed.")
     assert not shows.search("The majority of child protection plans are not specific enough.")
     assert not shows.search("A few plans drift.")
+
+
+def test_what_a_thing_is_called_is_answered_only_by_a_sentence_giving_a_name():
+    named = passage("n", 2026, "Leaders have set up a group of parent representatives, 'Families Making a Difference'. The parent group meets monthly.", 1, 0.7)
+    a = answer(Query("what is the parent representatives group called?", 8, Filters(), TimeFrame()), [named], SETTINGS)
+    assert [c.quote for c in a.citations] == ["Leaders have set up a group of parent representatives, 'Families Making a Difference'."]
+    unnamed = passage("u", 2014, "Caseloads fell because an external agency social work team was commissioned to complete work.", 1, 0.7)
+    q = Query("what was the name of the company that supplied the external social work team?", 8, Filters(), TimeFrame())
+    assert answer(q, [unnamed], SETTINGS).abstained
