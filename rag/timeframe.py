@@ -76,9 +76,9 @@ def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
     # One document named by its year ("why did the 2014 report say ... since 2012?"): the
     # question is about that document, whatever other years it mentions.
-    # ('since the 2014 inspection', 'since Ofsted's 2014 inspection' are not about that
+    # ('since the 2014 inspection', 'after Ofsted's 2014 inspection' are not about that
     # document: they start a span)
-    named = {int(m.group(1)) for m in _DOC_YEAR.finditer(q) if not re.search(r"\bsince\s+(?:(?:the|its|their)\s+)?(?:[\w-]+['’]s\s+)?$|\bsince$", q[: m.start()])}
+    named = {int(m.group(1)) for m in _DOC_YEAR.finditer(q) if not re.search(r"\b(?:since|after)\s+(?:(?:the|its|their)\s+)?(?:[\w-]+['’]s\s+)?$|\b(?:since|after)$", q[: m.start()])}
     if len(named) == 1 and not re.search(r"\b(?:between|from)\s+(?:the\s+)?(?:19|20)\d\d\b.*\b(?:and|to)\b", q) and not _VERSUS.search(q):
         year = named.pop()
         return TimeFrame(since=year, until=year, change=False)
@@ -101,7 +101,9 @@ def read_timeframe(question: str) -> TimeFrame:
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         since, until = a, b
     elif m := re.search(rf"\b(?:since|after|from)\s+(?:the\s+)?{_YEAR}", q) or _SINCE_CLAUSE.search(q):
-        since = int(m.group(1)) + (1 if re.search(rf"\bafter\s+(?:the\s+)?{m.group(1)}", q) else 0)
+        # 'after 2022' is from 2023; 'after the 2022 inspection' from that inspection, in 2022
+        after_year = re.search(rf"\bafter\s+(?:the\s+)?{m.group(1)}\b(?!['’]?s?\s+(?:ofsted\s+)?(?:report|letter|inspection|visit))", q)
+        since = int(m.group(1)) + (1 if after_year else 0)
         change_words = change_words or "since" in m.group(0)
     elif m := re.search(rf"\b(?:before|prior to|until|up to)\s+(?:the\s+)?{_YEAR}", q):
         until = int(m.group(1)) - (0 if re.search(r"\b(until|up to)\b", m.group(0)) else 1)

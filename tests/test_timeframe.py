@@ -76,6 +76,9 @@ def test_since_a_report_named_with_whose_it_was_starts_a_span():
     # ('since the 2019 inspection' and 'since Ofsted's 2019 inspection' alike)
     assert read_timeframe("has help and protection got any better since Ofsted's 2019 inspection?") == TimeFrame(since=2019, change=True)
     assert read_timeframe("has it improved since the council's 2018 inspection") == TimeFrame(since=2018, change=True)
+    # 'after' the report: what followed it, from that report on ('after 2022' is from 2023)
+    assert read_timeframe("how many months after the 2022 inspection was the first monitoring visit?") == TimeFrame(since=2022)
+    assert read_timeframe("monitoring visits after 2022") == TimeFrame(since=2023)
 
 
 def test_still_as_in_a_year_runs_from_that_year_to_now():
