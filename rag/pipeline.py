@@ -364,7 +364,7 @@ def prepare(question: str, settings: Settings, k: int | None, filters: Filters, 
     filters = _held_authorities(filters, held)
     parts = components(settings)
     text = parts.lexical.correct(text)
-    frame = read_question(text, held, previous=previous.question if previous else "", frequency=parts.lexical.frequency)
+    frame = read_question(text, held, previous=previous.question if previous else "", frequency=parts.lexical.frequency, is_name=parts.lexical.is_name)
     return plan(frame, settings.retrieve, held, filters, k)
 
 

@@ -193,10 +193,11 @@ def _person_name(value: str) -> str:
     return " ".join(words[:2]) if len(words) >= 2 and all(w[:1].isupper() for w in words[:2]) else ""
 
 
-def read_question(text: str, library: Library, *, previous: str = "", frequency: Frequency | None = None) -> QuestionFrame:
+def read_question(text: str, library: Library, *, previous: str = "", frequency: Frequency | None = None, is_name: Callable[[str], bool] | None = None) -> QuestionFrame:
     """The frame of ``text`` against ``library``; ``previous`` is the question asked just
     before in the same conversation; ``frequency`` (a word's chunk count) tells a council's
-    name the library has never seen from an ordinary word."""
+    name the library has never seen from an ordinary word, and ``is_name`` (does the library
+    only ever write the word as a name?) a place it only mentions from a word of its own."""
     asked = text
     follow = False
     if previous and _is_follow_up(text, previous, library):
@@ -207,7 +208,7 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
     tf = read_timeframe(text)
     keys, mentions = _authorities(text, library, frequency)
     asked_for = [name for name, pattern in _ASKS if pattern.search(text)]
-    unknown = () if keys else _unknown_authorities(text, library, frequency, shouting) or _keyword_lead(text, library, frequency, bool(asked_for or area_of(text)))
+    unknown = () if keys else _unknown_authorities(text, library, frequency, shouting) or _keyword_lead(text, library, frequency, bool(asked_for or area_of(text)), is_name)
     asks = asked_for[0] if asked_for else ""
     if asks and _COUNT.search(text):
         asks, asked_for = "", []  # 'how many inspectors ...' asks for a figure the text gives, not a fact line
@@ -399,11 +400,19 @@ def _joined(text: str, first: str, second: str) -> bool:
     return a[1] <= b[0] and re.fullmatch(r"\s*(?:,\s*)?and\s+(?:the\s+|its\s+)?", text[a[1] : b[0]], re.I) is not None
 
 
-def _keyword_lead(text: str, library: Library, frequency: Frequency | None, asks_fact: bool) -> list[str]:
+def _held_word(word: str, library: Library) -> bool:
+    """Is the word part of the name of a council the library holds, or of a person its
+    reports name ('london' of 'City of London')?"""
+    return any(word in p.split() for a in library.authorities for p in a.phrases) or any(word in p.lower().split() for p in library.people)
+
+
+def _keyword_lead(text: str, library: Library, frequency: Frequency | None, asks_fact: bool, is_name: Callable[[str], bool] | None = None) -> list[str]:
     """The name a keyword question leads with ('Barset care leavers judgement 2023',
     'barset ilacs 2022 overall effectiveness'): in a question that asks for a report fact or
     names a judged area, with no question word first, the opening words the library's
-    text hardly ever uses (twice at most) stand where a council's name stands."""
+    text hardly ever uses (twice at most), or only ever writes as a name without holding
+    a council of that name (a neighbour its reports mention), stand where a council's name
+    stands."""
     if not (asks_fact and library.authorities and frequency is not None):
         return []
     name: list[str] = []
@@ -411,7 +420,8 @@ def _keyword_lead(text: str, library: Library, frequency: Frequency | None, asks
     for m in re.finditer(r"[A-Za-z][A-Za-z'’-]*", text):
         word = re.sub(r"['’]s$", "", m.group(0))
         low = word.lower()
-        if len(name) == 3 or low in STOPWORDS or low in _ASK_WORDS or low in _NOT_PLACES or len(low) < 3 or frequency(low) > 2:
+        rare = frequency(low) <= 2 or is_name is not None and is_name(low) and not _held_word(low, library)
+        if len(name) == 3 or low in STOPWORDS or low in _ASK_WORDS or low in _NOT_PLACES or len(low) < 3 or not rare:
             after = low
             break
         name.append(word)
