@@ -233,7 +233,7 @@ _NAME_LIKE = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Miss|Dr|Cllr)\.?\s+)?[A-Z][a-z'’-]
 _ABBREVIATED = re.compile(r"\b(?P<name>[A-Z][\w'’-]+(?:\s+(?:[A-Z][\w'’-]+|for|of|and|the|in|on))*)\s+\((?P<abbr>[A-Z][A-Za-z]{1,7})\)")
 
 
-# What a thing is called: a quoted name ('Your voice matters') or a capitalised one (the Get Safe team).
+# What a thing is called: a quoted name ('Our voice counts') or a capitalised one (the Keep Safe team).
 _CALLED = re.compile(r"[‘'\"“][A-Z][^’'\"”\n]{2,60}[’'\"”]|" + _NAME_LIKE.pattern)
 
 
@@ -316,9 +316,10 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         candidates = [c for c in candidates if _FUTURE_EVIDENCE.search(c.sentence)]
         if re.match(r"\s*when\b", query.text, re.I):  # 'when is the next one due?': the answer names a time to come
             candidates = [c for c in candidates if _names_a_time_to_come(c)]
-    if wanted_shape(query.text) is _NAME_LIKE and lexicon is not None:
+    shape = wanted_shape(query.text)
+    if shape is _NAME_LIKE and lexicon is not None:
         candidates = [c for c in candidates if _names_a_person(c.sentence, lex)]
-    elif wanted_shape(query.text) is _CALLED:
+    elif shape is _CALLED:
         candidates = [c for c in candidates if _CALLED.search(c.sentence)]  # 'what is it called?' wants the name
     if query.missing and frame is not None and frame.visit is not None:
         # no letter reports that visit: only evidence that speaks of it may answer
@@ -428,7 +429,7 @@ def _names_a_time_to_come(c: Candidate) -> bool:
     """Does the sentence name a date, or a year after its document's own ('by March',
     'in 2027')? A statute's year ('the Children Act 2004') is no time to come."""
     sentence = re.sub(r"\bAct,?\s+(?:19|20)\d\d\b", " ", c.sentence)
-    written = int(c.passage.chunk.date[:4]) if c.passage.chunk.date[:4].isdigit() else 0
+    written = c.passage.chunk.year or 0
     return bool(WHEN.search(sentence)) or any(int(y) > written for y in YEAR.findall(sentence))
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from rag.facts import area_of
 from rag.records import DocRecord, QuestionFrame
@@ -116,6 +116,7 @@ class Library:
     documents: tuple[DocRecord, ...] = ()
     authorities: tuple[Authority, ...] = ()
     people: tuple[str, ...] = ()  # names of inspectors and addressees the report facts give
+    _phrase_cache: dict[str, tuple[int, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, documents: Sequence[DocRecord]) -> Library:
@@ -168,10 +169,6 @@ class Library:
                 if _close(word, phrase[0]) or len(phrase) == 1 and len(word) >= 6 and phrase[0].startswith(word)
             )
         return cache[word]
-
-    @functools.cached_property
-    def _phrase_cache(self) -> dict[str, tuple[int, ...]]:
-        return {}
 
     def authority(self, key: str) -> Authority | None:
         return next((a for a in self.authorities if a.key == key or key in a.phrases), None)

@@ -67,9 +67,10 @@ _SINCE_CLAUSE = re.compile(rf"\bsince\b(?:(?!(?:19|20)\d\d)[^?.!;,]){{1,60}}?\b{
 
 
 # Two years set against each other: '2014 vs 2025', 'in 2018 compared with the 2022 report'.
-_VERSUS = re.compile(rf"\b{_YEAR}\s*,?\s*(?:vs\.?|versus|v\.?|against|compared\s+(?:with|to))\s*(?:the\s+|in\s+)?{_YEAR}\b")
+_AGAINST = r"\s*,?\s*(?:vs\.?|versus|v\.?|against|compared\s+(?:with|to))\s*(?:the\s+|in\s+)?"
+_VERSUS = re.compile(rf"\b{_YEAR}{_AGAINST}{_YEAR}\b")
 # ... and a chain of them: '2019 vs 2022 vs 2026'
-_VERSUS_CHAIN = re.compile(rf"\b(?:19|20)\d\d(?:\s*,?\s*(?:vs\.?|versus|v\.?|against|compared\s+(?:with|to))\s*(?:the\s+|in\s+)?(?:19|20)\d\d\b)+")
+_VERSUS_CHAIN = re.compile(rf"\b(?:19|20)\d\d(?:{_AGAINST}(?:19|20)\d\d\b)+")
 
 
 def read_timeframe(question: str) -> TimeFrame:
@@ -89,8 +90,8 @@ def read_timeframe(question: str) -> TimeFrame:
         since, until = a, b
         change_words = True
     elif m := _VERSUS.search(q):
-        chain = _VERSUS_CHAIN.search(q, m.start())
-        years = [int(y) for y in re.findall(rf"{_YEAR}", chain.group(0))] if chain else [int(m.group(1)), int(m.group(2))]
+        chain = _VERSUS_CHAIN.match(q, m.start())  # (it always matches where _VERSUS did)
+        years = [int(y) for y in re.findall(_YEAR, chain.group(0))]
         a, b = min(years), max(years)  # '2014 vs 2025': the two years and what lies between
         since, until = a, b
         change_words = True
