@@ -31,7 +31,9 @@ _ASKS = (
         r"\b(?:who\s+(?:was\s+|were\s+)?(?:the\s+)?(?:led|lead|leads|leading|inspected|inspector|inspectors|carried out"
         r"|did\s+(?:the\s+|this\s+|that\s+|its\s+|their\s+)?(?:[\w'’]+\s+){0,2}(?:inspection|visit|inspecting)\b)"
         r"|lead\s+inspectors?|inspect[eo]rs?\s+for\s+(?:the|this)\b|which\s+(?:inspectors?|hmis?)\b|who\s+(?:was|were)\s+the\s+hmis?\b|inspected\s+by|who\s+were\s+the\s+inspectors"
-        r"|name\s+of\s+the\s+(?:lead\s+)?inspector)", re.I)),
+        r"|name\s+of\s+the\s+(?:lead\s+)?inspector"
+        # a letter or report is signed by its lead inspector
+        r"|who\s+(?:has\s+|had\s+)?signed|signed\s+by|signator(?:y|ies))", re.I)),
     ("areas_covered", re.compile(r"\b(?:which|what)\s+areas?\b.{0,60}\b(?:visits?|focus|cover|look)|\bareas?\s+covered\b|\bfocus(?:ed)?\s+on\b.{0,40}\bvisits?\b|\bvisits?\b.{0,40}\bfocus(?:ed)?\s+on\b", re.I)),
     ("addressee", re.compile(r"\b(?:addressed|sent|written)\s+to\b|\bwho\s+(?:was|were)\s+(?:the\s+)?(?:letter|it)\s+(?:for|to)\b|\bwho\s+received\b|\baddressee\b", re.I)),
     ("published", re.compile(r"\b(?:when\s+(?:was|were|did)\s+(?:[\w'’]+\s+){0,5}publish(?:ed)?\b|publication\s+date|date\s+of\s+publication|published\s+when|when\s+published)\b", re.I)),

@@ -89,6 +89,8 @@ def test_the_fact_a_question_asks_for():
     assert frame("WHO DID OFSTED SAY WAS RESPONSIBLE FOR THE DECLINE IN KENT IN 2022").asks == ""  # who, not the inspector
     assert frame("When did Ofsted publish its report on the autumn 2014 inspection of Kent?").asks == "published"
     assert frame("when was the kent report published").asks == "published"
+    assert frame("who signed the 2023 letter?").asks == "lead_inspector"
+    assert frame("kent 2022 report signed by").asks == "lead_inspector"
 
 
 def test_months_and_seasons_place_a_question_in_time_and_are_no_topic():
@@ -117,6 +119,8 @@ def test_follow_ups_carry_the_previous_topic_and_scope():
     assert (f.asks, f.also_asks, f.area) == ("lead_inspector", ("judgement",), "overall_effectiveness") and f.timeframe.latest
     f = frame("and who led it?", previous="what did inspectors say about caseloads in Kent in 2015?")
     assert f.asks == "lead_inspector" and f.authorities == ("kent",) and "2015" in f.text
+    f = frame("and who signed it?", previous="who was kent's july 2010 letter addressed to?")
+    assert f.asks == "lead_inspector" and f.authorities == ("kent",) and "2010" in f.text
 
 
 def test_visits_people_and_capitals():
