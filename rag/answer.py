@@ -107,7 +107,7 @@ _LEANS_BACK = re.compile(
 )
 
 
-def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexicon, query_vector: Sequence[float] | None = None, seen: Seen | None = None, *, weights: AnswerSettings | None = None) -> list[Candidate]:
+def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexicon, query_vector: Sequence[float] | None = None, seen: Seen | None = None, *, weights: AnswerSettings | None = None, by_document: bool = False) -> list[Candidate]:
     """Every quotable sentence of the passages, best answer first.
 
     Score = coverage weight x the IDF-weighted share of the question's terms in the sentence
@@ -115,6 +115,9 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
     similarity to the question (pooled in context at ingest) + passage weight x how high
     its passage ranked; times penalties for the roles that are not findings (standard
     wording shared by several documents, a secondary source) and for echoing the question.
+    ``by_document``: the passages are each document's own best, listed document by document
+    (a timeline), so a passage's rank counts from its document's first, not from the list's:
+    the list's order is the documents' dates, which says nothing of how well one answers.
     """
     import numpy as np
 
@@ -126,7 +129,10 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
     q = np.asarray(query_vector, dtype=np.float32) if query_vector is not None else None
     question_terms = set(tokens(question))
     shape = wanted_shape(question)
-    ranks = [p.rank for p in passages] or [1]
+    first_rank: dict[str, int] = {}
+    for p in passages:
+        key = p.chunk.doc_id if by_document else ""
+        first_rank[key] = min(first_rank.get(key, p.rank), p.rank)
     out = []
     for p in passages:
         c = p.chunk
@@ -137,7 +143,7 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
             sims = unpack(c.sentence_vectors, len(q)) @ q
         roles = c.sentence_roles if len(c.sentence_roles) == len(spans) else ("",) * len(spans)
         templates = c.sentence_templates if len(c.sentence_templates) == len(spans) else ("",) * len(spans)
-        prior = 1.0 / math.sqrt(p.rank - min(ranks) + 1)
+        prior = 1.0 / math.sqrt(p.rank - first_rank[c.doc_id if by_document else ""] + 1)
         for i, (a, b) in enumerate(spans):
             if roles[i]:
                 continue  # a footnote, or a line stating the document's own facts
@@ -302,7 +308,7 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         facts.passages = list(passages)
         facts.timings["compose"] = time.perf_counter() - t0
         return facts
-    ranked = score_sentences(query.ranking_text, passages, lex, query_vector, weights=settings.answer)
+    ranked = score_sentences(query.ranking_text, passages, lex, query_vector, weights=settings.answer, by_document=query.is_timeline and bool(query.window))
     candidates = ranked
     shouting = bool(frame and frame.shouting)
     missing = [] if lexicon is None and seen is None else unknown_names(query.text, lex.seen, shouting=shouting)

@@ -163,7 +163,7 @@ def _strengths_and_improvements(
     """Every sentence of the passages that is about the topic, filed as strength or
     improvement (up to LIST_ITEMS each), in document order."""
     floor = threshold(topic, settings)
-    scored = score_sentences(topic, passages, idf, query_vector, seen)
+    scored = score_sentences(topic, passages, idf, query_vector, seen, by_document=True)  # the timeline's passages
     listed: dict[str, list[tuple[Citation, str]]] = {STRENGTH: [], IMPROVEMENT: []}
     for c in pick([c for c in scored if topic_coverage(weights, c.text, c.passage.chunk.section) >= MIN_COVERAGE], 4 * LIST_ITEMS, floor):
         citation = cite(0, c.passage, c.start, c.end, documents.page_starts)

@@ -150,7 +150,7 @@ class AnswerSettings(_Section):
         0.6, ge=0, le=1, description="Sentences scoring under this share of the best one are left out."
     )
     timeline_floor: float = Field(
-        0.5, ge=0, le=1,
+        0.6, ge=0, le=1,
         description="In a timeline, a document whose sentences score under this share of the best one "
         "anywhere in the window is said not to address the question.",
     )

@@ -60,6 +60,18 @@ def test_timeline_is_oldest_first_and_names_silent_documents():
     assert a.summary.startswith("Direction of travel: in 2014") and "[1]" in a.summary
 
 
+def test_a_timeline_weighs_each_document_by_its_own_passages_not_by_its_date():
+    # a timeline lists each document's best passages oldest first: the newest document's
+    # first passage comes last in the list but is that document's best, and is weighed so
+    early = passage("old", 2014, "Caseloads were high.", 1)
+    early_2 = passage("old", 2014, "Caseloads were rising.", 2)
+    late = passage("new", 2024, "Caseloads were high.", 3)
+    by_list = {c.passage.chunk.chunk_id: c.score for c in score_sentences("caseloads", [early, early_2, late], lambda t: 1.0)}
+    by_doc = {c.passage.chunk.chunk_id: c.score for c in score_sentences("caseloads", [early, early_2, late], lambda t: 1.0, by_document=True)}
+    assert by_list["new-3"] < by_list["old-1"]
+    assert by_doc["new-3"] == by_doc["old-1"] and by_doc["old-2"] == by_list["old-2"] < by_doc["old-1"]
+
+
 def test_weak_evidence_abstains_and_shows_nearest_matches():
     a = answer(Query("What is the budget for school meals?", 8, Filters(), TimeFrame()), PASSAGES[2:], SETTINGS)
     assert a.abstained and a.text.startswith("The documents don't say") and a.citations
