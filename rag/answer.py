@@ -174,6 +174,26 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
     return out
 
 
+def rerank(question: str, passages: Sequence[Passage], lexicon: Idf | Lexicon, query_vector: Sequence[float] | None, settings: Settings) -> list[Passage]:
+    """The passages in order of the answer each holds: the score of its best sentence
+    (``score_sentences``, as a share of the best passage's) at ``retrieve.rerank``, and
+    1/sqrt of its fused rank at the rest. A passage that shares the question's words but
+    holds no sentence answering it falls below one whose sentence does. A passage with no
+    sentence to quote (a cover page's fact lines, a table) is not judged by sentences: it
+    keeps its place. Ranks renumbered."""
+    weight = settings.retrieve.rerank
+    if weight <= 0 or len(passages) < 2:
+        return list(passages)
+    best: dict[str, float] = {}
+    for c in score_sentences(question, passages, lexicon, query_vector, weights=settings.answer):
+        best.setdefault(c.passage.chunk.chunk_id, c.score)  # best first: the first seen is the best
+    top = max(best.values(), default=0.0) or 1.0
+    judged = sorted((p for p in passages if p.chunk.chunk_id in best), key=lambda p: (-(weight * best[p.chunk.chunk_id] / top + (1 - weight) / math.sqrt(p.rank)), p.rank))
+    slots = iter(judged)
+    order = [p if p.chunk.chunk_id not in best else next(slots) for p in passages]
+    return [dc_replace(p, rank=i) for i, p in enumerate(order, start=1)]
+
+
 def _adjacent(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
     """Two sentences of one paragraph (no blank line between them)."""
     return "\n\n" not in text[before[1] : after[0]]

@@ -407,6 +407,10 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
     they are its evidence."""
     passages = parts.retriever.run(query, vector)
     lines = fact_lines(query, (scope or library(settings)).documents, settings.answer.max_fact_reports)
+    if not lines and not query.groups and not query.is_timeline:
+        # a question's passages in order of the answer each holds (timelines and comparisons
+        # keep their order by document and by council)
+        return answer_stage.rerank(query.ranking_text, passages, parts.lexical, vector, settings)
     if not lines:
         return passages
     held = {p.chunk.chunk_id for p in passages}

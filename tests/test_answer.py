@@ -1,6 +1,8 @@
 """The extractive answerer on hand-made passages: quotes only, cited, no repeats, timelines."""
 
-from rag.answer import answer, expects, pick, score_sentences, unknown_names
+from dataclasses import replace as dc_replace
+
+from rag.answer import answer, expects, pick, rerank, score_sentences, unknown_names
 from rag.records import Chunk, Passage
 from rag.retrieve import Query
 from rag.settings import load_settings
@@ -70,6 +72,21 @@ def test_a_timeline_weighs_each_document_by_its_own_passages_not_by_its_date():
     by_doc = {c.passage.chunk.chunk_id: c.score for c in score_sentences("caseloads", [early, early_2, late], lambda t: 1.0, by_document=True)}
     assert by_list["new-3"] < by_list["old-1"]
     assert by_doc["new-3"] == by_doc["old-1"] and by_doc["old-2"] == by_list["old-2"] < by_doc["old-1"]
+
+
+def test_passages_are_put_in_order_of_the_answer_they_hold():
+    # the first passage shares a word with the question; the second holds its answer
+    near = passage("a", 2024, "Housing is discussed at the panel. The panel meets monthly.", 1, 0.2)
+    answers = passage("b", 2024, "Housing partners do not prioritise vulnerable families.", 2, 0.6)
+    ordered = rerank("do housing partners prioritise families", [near, answers], lambda t: 1.0, None, SETTINGS)
+    assert [p.chunk.doc_id for p in ordered] == ["b", "a"] and [p.rank for p in ordered] == [1, 2]
+    # a passage with nothing to quote (a cover page's fact lines) is not judged by sentences: it keeps its place
+    cover = passage("c", 2024, "Lead inspector: Ann Example.", 1, 0.5)
+    cover = Passage(dc_replace(cover.chunk, sentence_roles=("fact",)), 1.0, 1, 0.5)
+    moved = rerank("do housing partners prioritise families", [cover, dc_replace(near, rank=2), dc_replace(answers, rank=3)], lambda t: 1.0, None, SETTINGS)
+    assert [p.chunk.doc_id for p in moved] == ["c", "b", "a"]
+    kept = SETTINGS.model_copy(update={"retrieve": SETTINGS.retrieve.model_copy(update={"rerank": 0.0})})
+    assert [p.chunk.doc_id for p in rerank("do housing partners prioritise families", [near, answers], lambda t: 1.0, None, kept)] == ["a", "b"]
 
 
 def test_weak_evidence_abstains_and_shows_nearest_matches():
