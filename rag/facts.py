@@ -43,7 +43,8 @@ AREAS = (
     ("impact_of_leaders", re.compile(r"\bleaders?\b|\bleadership\b", re.I)),
     ("help_and_protection", re.compile(r"\bhelp and protection\b", re.I)),
     ("children_in_care", re.compile(r"\bin care\b|\blooked after\b", re.I)),
-    ("care_leavers", re.compile(r"\bcare leavers\b", re.I)),
+    # the label's own words, and how a question says them ('young people leaving care')
+    ("care_leavers", re.compile(r"\bcare[- ]leavers?\b|\b(?:leaving|left)\s+care\b|\bcare[- ]experienced\b", re.I)),
     ("adoption", re.compile(r"\badoption\b", re.I)),
     ("lscb", re.compile(r"\bsafeguarding children board\b|\bLSCB\b", re.I)),
 )

@@ -119,3 +119,5 @@ def test_judged_areas_are_read_from_report_labels_and_from_questions():
     assert area_of("Children looked after and achieving permanence") == "children_in_care"
     assert area_of("which council looks after its young people in care better?") == "children_in_care"
     assert area_of("how well are care leavers supported?") == "care_leavers"
+    assert area_of("how have verdicts on support for young people leaving care moved since 2017?") == "care_leavers"
+    assert area_of("care-experienced young people grade 2024") == "care_leavers"
