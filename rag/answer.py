@@ -227,6 +227,22 @@ _NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without"
 _ANTONYM_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non")
 
 
+# A span of time or an age ('in the past 18 months', 'aged 16', '18-year-olds'), and a number
+# that is part of a name ('COVID-19', 'section 47 enquiries'): in a count's evidence it is not the
+# count ('how many foster carers resigned?' is not answered by '18 months' or 'COVID-19').
+_SPAN_OF_TIME = re.compile(
+    r"(?:\d+|\b" + NUMBER_WORD_RE + r")(?:\s+|-)(?:hours?|days?|weeks?|months?|years?)(?:-olds?)?\b|\baged\s+(?:\d+|" + NUMBER_WORD_RE + r")\b"
+    r"|\b[A-Za-z]+-\d+\b|\bsections?\s+\d+[A-Z]?\b", re.I)
+_COUNTS_TIME = re.compile(r"\bhow\s+(?:many|long)\s+(?:\w+\s+){0,2}?(?:hours?|days?|weeks?|months?|years?)\b|\bhow\s+long\b|\bhow\s+old\b|\bages?\b", re.I)
+
+
+def _not_the_figure(question: str, kind: str, sentence: str) -> str:
+    """The sentence without what cannot be the figure asked for: its dates always, and its
+    spans of time and ages when the question counts something other than time."""
+    text = _DATES.sub(" ", sentence)
+    return _SPAN_OF_TIME.sub(" ", text) if kind == "number" and not _COUNTS_TIME.search(question) else text
+
+
 def threshold(question: str, settings: Settings) -> float:
     """The abstention threshold for this question. A question built on a premise ("why did
     the letter praise ...?") shares fewer words with the passage that contradicts it, so
@@ -334,7 +350,7 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
     missing = [] if lexicon is None and seen is None else unknown_names(query.text, lex.seen, shouting=shouting)
     wanted = expects(query.text)
     if wanted and not (query.is_timeline and query.window):
-        candidates = [c for c in candidates if wanted[1].search(_DATES.sub(" ", c.sentence))]
+        candidates = [c for c in candidates if wanted[1].search(_not_the_figure(query.text, wanted[0], c.sentence))]
     if query.years_unmatched:  # no document is dated then: the evidence must name the year
         years = set(YEAR.findall(query.text))
         candidates = [c for c in candidates if years & set(YEAR.findall(c.passage.chunk.text))]

@@ -104,6 +104,12 @@ def test_numeric_questions_need_a_number_in_the_evidence():
     assert expects("How did budget pressures affect caseloads?") is None  # a question about budgets, not for one
     a = answer(Query("How much did the council spend on housing families?", 8, Filters(), TimeFrame()), PASSAGES[2:], SETTINGS)
     assert a.abstained
+    # a span of time is not a count of things: 'how many carers resigned?' is not answered by '18 months'
+    resigned = [passage("f", 2021, "The number of foster carers has decreased in the past 18 months, as carers have resigned, partly due to COVID-19.", 1, 0.7)]
+    assert answer(Query("how many foster carers had resigned?", 8, Filters(), TimeFrame()), resigned, SETTINGS).abstained
+    assert not answer(Query("how many months did foster carers wait?", 8, Filters(), TimeFrame()), resigned, SETTINGS).abstained
+    counted = [passage("g", 2021, "Twelve foster carers have resigned in the past 18 months.", 1, 0.7)]
+    assert not answer(Query("how many foster carers had resigned?", 8, Filters(), TimeFrame()), counted, SETTINGS).abstained
 
 
 def test_names_the_documents_never_use_mean_the_documents_cannot_answer():
