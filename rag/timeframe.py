@@ -73,6 +73,10 @@ _VERSUS = re.compile(rf"\b{_YEAR}{_AGAINST}{_YEAR}\b")
 _VERSUS_CHAIN = re.compile(rf"\b(?:19|20)\d\d(?:{_AGAINST}(?:19|20)\d\d\b)+")
 
 
+# 'it stayed outstanding like in 2019?': the year is where the state began, not the time asked about.
+_STAYED_AS_IN = re.compile(rf"\b(?:stay(?:ed|s)?|remain(?:ed|s)?|kept)\b[^?.!]*\b(?:like|as)\s+(?:it\s+(?:was|did)\s+|they\s+(?:were|did)\s+)?in\s+{_YEAR}\b")
+
+
 def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
     # One document named by its year ("why did the 2014 report say ... since 2012?"): the
@@ -121,8 +125,8 @@ def read_timeframe(question: str) -> TimeFrame:
             return TimeFrame(since=years[0], until=years[-1], change=False)
     if since is not None and since == until and re.search(r"\b(?:afterwards|after that|since then|from then on)\b", q):
         until, change_words = None, True  # 'bad in 2017 - did things get better afterwards?'
-    elif since is not None and since == until and re.search(r"\b(?:is|are|has|have)\b[^?.!]*\bstill\b", q):
-        until, change_words = None, True  # 'are they still leaning on agency staff as in 2022?': from then to now
+    elif since is not None and since == until and (re.search(r"\b(?:is|are|has|have)\b[^?.!]*\bstill\b", q) or _STAYED_AS_IN.search(q)):
+        until, change_words = None, True  # 'are they still leaning on agency staff as in 2022?', 'did it stay good like in 2019?': from then to now
     latest = bool(re.search(r"\b(latest|most recent|newest|last (?:visit|inspection|letter|report)|currently|now|current)\b", q)
                   or re.search(r"\b(?:is|are|has|have)\b[^?.!]*\bstill\b", q))  # 'is it still inadequate?': as it stands
     if latest and since is not None and until is None and not re.search(r"\b(latest|most recent|newest|last)\b", q):

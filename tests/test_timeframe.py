@@ -53,6 +53,12 @@ def test_current_and_still_ask_about_the_latest_report():
     assert read_timeframe("why was it still rated inadequate in 2023?") == TimeFrame(since=2023, until=2023)
 
 
+def test_a_state_that_stayed_as_in_a_year_runs_from_that_year_on():
+    assert read_timeframe("and it stayed outstanding like in 2019?") == TimeFrame(since=2019, until=None, change=True)
+    assert read_timeframe("has help and protection remained good, as it was in 2018?") == TimeFrame(since=2018, until=None, change=True)
+    assert read_timeframe("what did the 2019 report say about staying put?") == TimeFrame(since=2019, until=2019)
+
+
 def test_a_year_to_now_is_open_ended():
     assert read_timeframe("barset ratings 2016 to now") == TimeFrame(since=2016, until=None, change=True)
 
