@@ -227,12 +227,14 @@ _NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "cannot", "without"
 _ANTONYM_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non")
 
 
-# A span of time or an age ('in the past 18 months', 'aged 16', '18-year-olds'), and a number
-# that is part of a name ('COVID-19', 'section 47 enquiries'): in a count's evidence it is not the
-# count ('how many foster carers resigned?' is not answered by '18 months' or 'COVID-19').
+# A span of time or an age ('in the past 18 months', 'aged 16', '18-year-olds'), a number that
+# is part of a name ('COVID-19', 'section 47 enquiries') and a share: in a count's evidence it is
+# not the count ('how many foster carers resigned?' is not answered by '18 months' or 'COVID-19').
 _SPAN_OF_TIME = re.compile(
     r"(?:\d+|\b" + NUMBER_WORD_RE + r")(?:\s+|-)(?:hours?|days?|weeks?|months?|years?)(?:-olds?)?\b|\baged\s+(?:\d+|" + NUMBER_WORD_RE + r")\b"
-    r"|\b[A-Za-z]+-\d+\b|\bsections?\s+\d+[A-Z]?\b", re.I)
+    r"|\b[A-Za-z]+-\d+\b|\bsections?\s+\d+[A-Z]?\b"
+    # a share is not a count either: 'how many children ...' is not answered by '(86%)'
+    r"|\d+(?:\.\d+)?\s*(?:%|per\s?cent\b)", re.I)
 _COUNTS_TIME = re.compile(r"\bhow\s+(?:many|long)\s+(?:\w+\s+){0,2}?(?:hours?|days?|weeks?|months?|years?)\b|\bhow\s+long\b|\bhow\s+old\b|\bages?\b", re.I)
 
 
