@@ -366,9 +366,11 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
     elif shape is _CALLED:
         candidates = [c for c in candidates if _CALLED.search(c.sentence)]  # 'what is it called?' wants the name
     if query.missing and frame is not None and frame.visit is not None:
-        # no letter reports that visit: only evidence that speaks of it may answer
+        # no letter reports that visit: only evidence that speaks of it may answer, in its
+        # text or as a whole (a news article titled with that visit)
         word = frame.visit_words.split()[0]
-        candidates = [c for c in candidates if re.search(rf"\b{re.escape(word)}\b[^.]{{0,80}}\bvisit|\bvisit\b[^.]{{0,80}}\b{re.escape(word)}\b", c.passage.chunk.text, re.I)]
+        speaks = re.compile(rf"\b{re.escape(word)}\b[^.]{{0,80}}\bvisit|\bvisit\b[^.]{{0,80}}\b{re.escape(word)}\b", re.I)
+        candidates = [c for c in candidates if speaks.search(c.passage.chunk.text) or speaks.search(c.passage.chunk.title)]
         if not candidates:
             missing_visit = _abstain(query, ranked, passages, settings, page_starts)
             missing_visit.notice = query.missing

@@ -188,6 +188,22 @@ def test_a_fact_of_a_report_not_held_is_not_answered_from_the_reports_that_are()
     assert a.notice == "No report in the library is from 2029: the newest is of 1 June 2024." and not a.sentences
 
 
+def test_a_visit_with_no_letter_is_answered_only_by_what_speaks_of_it_in_its_text_or_title():
+    from dataclasses import replace
+
+    from rag.records import QuestionFrame
+
+    q = "how many months after the inspection was the first monitoring visit?"
+    frame = QuestionFrame(q, q, TimeFrame(), visit=1, visit_words="first monitoring visit")
+    query = Query(q, 8, Filters(), TimeFrame(), frame=frame, missing="The library holds no letter on the first monitoring visit.")
+    article = passage("news", 2023, "The director said the improvements came eight months after the inspection.", 1, 0.7)
+    other = passage("letter", 2023, "The visit came eight months after the inspection.", 2, 0.7)
+    assert answer(query, [other], SETTINGS).abstained  # speaks of a visit, not of the first
+    titled = Passage(replace(article.chunk, title="News: the first monitoring visit"), 1.0, 1, 0.7)
+    a = answer(query, [titled, other], SETTINGS)
+    assert not a.abstained and a.citations[0].doc_id == "news"
+
+
 def test_a_who_question_is_answered_by_a_person_or_a_body_given_with_its_abbreviation():
     from rag.answer import _names_a_person, _Plain
 
