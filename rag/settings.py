@@ -154,7 +154,8 @@ class AnswerSettings(_Section):
         0.08, ge=0, le=1, description="Added when a sentence has the shape asked for (a name for who, a date for when, a grade)."
     )
     relative_floor: float = Field(
-        0.6, ge=0, le=1, description="Sentences scoring under this share of the best one are left out."
+        0.7, ge=0, le=1, description="Sentences scoring under this share of the best one are left out "
+        "(dev split: .6 -> .7 cost one key fact of 145 questions and gained .035 answer precision; .8 cost .020 key facts).",
     )
     timeline_floor: float = Field(
         0.6, ge=0, le=1,
