@@ -43,6 +43,7 @@ _ASKS = (
         r"|what\s+dates?|which\s+dates?|on\s+what\s+dates?)\b", re.I)),
     ("judgement", re.compile(
         r"\b(?:grade[sd]?|grading|judge?ments?|judged|rated|rating|ratings|verdict|score[sd]?|overall\s+effectiveness"
+        r"|(?:did|does|do)\s+(?:ofsted|inspectors?|they|it)\s+judge\b"  # 'what did Ofsted judge X to be?'"
         r"|how\s+(?:did|was|were)\s+\w+(?:\s+\w+){0,3}\s+(?:do|rated|judged|graded)|ofsted\s+(?:rating|grade|judgement)"
         r"|(?:what|which)\s+(?:grade|rating|judgement)|(?:outstanding|inadequate)\b"
         r"|overall\s+(?:outcome|result)s?|(?:ofsted|inspection)\s+(?:result|outcome)s?)", re.I)),

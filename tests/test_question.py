@@ -78,6 +78,7 @@ def test_the_fact_a_question_asks_for():
     assert frame("who led the Kent inspection in 2022?").asks == "lead_inspector"
     assert frame("what grade did care leavers get in 2022").asks == "judgement"
     assert frame("what grade did care leavers get in 2022").area == "care_leavers"
+    assert frame("What did Ofsted judge Kent's children's services to be in its 2022 report?").asks == "judgement"
     assert frame("Who was the letter addressed to?").asks == "addressee"
     assert frame("when was Kent inspected?").asks == "inspection_dates"
     # keywords: 'visit dates' asks for dates even when a grade word rides along
