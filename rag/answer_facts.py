@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace as dc_replace
 
-from rag.facts import AREA_NAMES
+from rag.facts import AREA_NAMES, AREAS
 from rag.records import Answer, AnswerSentence, Citation, Fact, Passage, QuestionFrame, ReportFacts, TimeFrame
 from rag.retrieve import Query
 from rag.settings import Settings
@@ -47,7 +47,10 @@ def facts_wanted(facts: ReportFacts, asks: str, area: str, every_area: bool = Fa
     if asks == "judgement":
         rows = facts.judgements
         if area:
-            return [f for f in rows if f.area == area]
+            # a report that judged the area together with another ('children in care and care
+            # leavers', filed under the first) answers for it with that combined judgement
+            named = next((pattern for key, pattern in AREAS if key == area), None)
+            return [f for f in rows if f.area == area] or [f for f in rows if named is not None and named.search(f.line.split("\t")[0].split(":")[0])]
         overall = [f for f in rows if f.area == "overall_effectiveness"]
         return rows if every_area or not overall else overall
     names = _FACT_NAMES.get(asks, ())

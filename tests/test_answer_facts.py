@@ -291,3 +291,14 @@ def test_a_person_said_to_lead_an_inspection_another_led_is_corrected_by_the_rep
     # the premise holds: nothing to correct
     right = plan(read_question("What did Ann Example conclude when she led Barset's 2022 inspection?", LIBRARY), SETTINGS.retrieve, LIBRARY, Filters())
     assert lead_correction(right, LIBRARY.documents, SETTINGS, lambda doc_id: DOCS[doc_id][1]) is None
+
+
+def test_an_area_judged_together_with_another_answers_with_the_combined_judgement():
+    from rag.answer_facts import facts_wanted
+    from rag.records import Fact, ReportFacts
+
+    combined = Fact("judgement", "good", "The experiences and progress of children in care and care leavers: Good", 10, 1, "children_in_care")
+    separate = Fact("judgement", "outstanding", "The experiences and progress of care leavers: Outstanding", 20, 1, "care_leavers")
+    assert facts_wanted(ReportFacts(facts=(combined,)), "judgement", "care_leavers") == [combined]
+    assert facts_wanted(ReportFacts(facts=(combined, separate)), "judgement", "care_leavers") == [separate]
+    assert facts_wanted(ReportFacts(facts=(combined,)), "judgement", "adoption") == []
