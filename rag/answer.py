@@ -188,10 +188,16 @@ def rerank(question: str, passages: Sequence[Passage], lexicon: Idf | Lexicon, q
     for c in score_sentences(question, passages, lexicon, query_vector, weights=settings.answer):
         best.setdefault(c.passage.chunk.chunk_id, c.score)  # best first: the first seen is the best
     top = max(best.values(), default=0.0) or 1.0
-    judged = sorted((p for p in passages if p.chunk.chunk_id in best), key=lambda p: (-(weight * best[p.chunk.chunk_id] / top + (1 - weight) / math.sqrt(p.rank)), p.rank))
+    key = {p.chunk.chunk_id: weight * best[p.chunk.chunk_id] / top + (1 - weight) / math.sqrt(p.rank) for p in passages if p.chunk.chunk_id in best}
+    judged = sorted((p for p in passages if p.chunk.chunk_id in key), key=lambda p: (-key[p.chunk.chunk_id], p.rank))
     slots = iter(judged)
-    order = [p if p.chunk.chunk_id not in best else next(slots) for p in passages]
-    return [dc_replace(p, rank=i) for i, p in enumerate(order, start=1)]
+    order = [p if p.chunk.chunk_id not in key else next(slots) for p in passages]
+    # each passage's score is now what placed it (one that kept its place ties the one before)
+    out, last = [], 1.0
+    for i, p in enumerate(order, start=1):
+        last = min(last, key.get(p.chunk.chunk_id, last))
+        out.append(dc_replace(p, rank=i, score=round(last, 6)))
+    return out
 
 
 def _adjacent(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:

@@ -85,6 +85,7 @@ def test_passages_are_put_in_order_of_the_answer_they_hold():
     cover = Passage(dc_replace(cover.chunk, sentence_roles=("fact",)), 1.0, 1, 0.5)
     moved = rerank("do housing partners prioritise families", [cover, dc_replace(near, rank=2), dc_replace(answers, rank=3)], lambda t: 1.0, None, SETTINGS)
     assert [p.chunk.doc_id for p in moved] == ["c", "b", "a"]
+    assert [p.score for p in moved] == sorted((p.score for p in moved), reverse=True)  # the score is what placed it
     kept = SETTINGS.model_copy(update={"retrieve": SETTINGS.retrieve.model_copy(update={"rerank": 0.0})})
     assert [p.chunk.doc_id for p in rerank("do housing partners prioritise families", [near, answers], lambda t: 1.0, None, kept)] == ["a", "b"]
 
