@@ -34,6 +34,7 @@ _FACT_NAMES = {
     "published": ("published",),
     "addressee": ("addressee",),
     "areas_covered": ("areas_covered",),
+    "to_improve": ("to_improve",),
     "visit_number": ("visit_number",),
 }
 # 'since it was judged inadequate', 'after its inadequate judgement': a span from a grade

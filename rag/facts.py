@@ -82,6 +82,14 @@ _OVERALL_SENTENCE = re.compile(  # 'The overall judgement is good' may follow th
 )
 _ORDINAL_VISIT = re.compile(r"\b(?P<n>" + "|".join(ORDINALS) + r")\s+monitoring visit\b", re.I)
 _AREAS_INTRO = re.compile(r"\b(?:following areas|areas covered|areas of concern)\b", re.I)
+# The report's own list of what must improve: 'What needs to improve?' (ILACS), 'Areas for
+# improvement' or 'Recommendations' (SIF, before its numbered recommendations), 'Area for
+# priority action' (letters).
+_TO_IMPROVE = re.compile(r"^(?:What needs to improve|Areas? for (?:improvement|priority action)|Recommendations)\b[^.]{0,40}$", re.I)
+# within such a list, a line that introduces items rather than being one ('Immediately:',
+# '22. In order to improve ..., the local authority should take the following action.')
+_LIST_LEAD = re.compile(r"^.{0,80}:$|\bfollowing actions?[.:]?$", re.I)
+_LIST_ITEM = re.compile(r"^(?:[-•]\s|\d{1,3}\.\s)")
 _NEWS = re.compile(r"\b(?:said|says|told)\b.{0,80}\b(?:spokesperson|spokesman|spokeswoman|councillor|cabinet member|director)\b", re.I)
 
 
@@ -147,6 +155,7 @@ def read_facts(text: str, page_starts: Sequence[tuple[int, int | None]] = (), *,
         fact("visit_number", str(visit), s, ln, at=mm.start())
     areas = _areas_covered(lines, fact) if framework in ("monitoring visit", "focused visit") else ()
     _judgements(lines, fact)
+    _to_improve(lines, fact)
     if not published and not framework.startswith(("SIF", "ILACS")):
         if m := next(((s, ln) for s, ln in head[:40] if DATE_LINE.match(ln)), None):
             d = parse_date(m[1])
@@ -330,6 +339,26 @@ def _areas_covered(lines: Sequence[tuple[int, str]], fact: Any) -> tuple[str, ..
                     break
             return tuple(areas)
     return ()
+
+
+def _to_improve(lines: Sequence[tuple[int, str]], fact: Any, most: int = 25) -> None:
+    """The items of each list of what must improve: the bullets or numbered paragraphs after
+    its heading, up to the first line that is neither; a heading followed by prose (a letter's
+    one area for priority action) gives that paragraph."""
+    for i, (_, ln) in enumerate(lines):
+        if not _TO_IMPROVE.match(ln):
+            continue
+        items = 0
+        for s, nxt in lines[i + 1 : i + 1 + most]:
+            if _LIST_LEAD.search(nxt):
+                continue
+            if _LIST_ITEM.match(nxt):
+                fact("to_improve", re.sub(r"^(?:[-•]|\d{1,3}\.)\s+", "", nxt).rstrip("."), s, nxt)
+                items += 1
+                continue
+            if items == 0 and len(nxt) > 40 and nxt.endswith(".") and not _TO_IMPROVE.match(nxt):
+                fact("to_improve", nxt.rstrip("."), s, nxt)  # prose: the one paragraph
+            break
 
 
 def area_of(label: str) -> str:

@@ -21,7 +21,7 @@ from rag.facts import area_of
 from rag.records import DocRecord, QuestionFrame
 from rag.text import STOPWORDS
 from rag.timeframe import read_timeframe, strip_change_words, strip_time
-from rag.vocabulary import CALENDAR_WORDS, FAILED_INSPECTION, GRADE, ORDINALS, authority_key, normal_grade
+from rag.vocabulary import CALENDAR_WORDS, FAILED_INSPECTION, GRADE, NUMBER_WORDS, ORDINALS, authority_key, normal_grade
 
 Frequency = Callable[[str], int]  # word -> in how many chunks the library uses it
 
@@ -35,6 +35,11 @@ _ASKS = (
         # a letter or report is signed by its lead inspector
         r"|who\s+(?:has\s+|had\s+)?signed|signed\s+by|signator(?:y|ies))", re.I)),
     ("areas_covered", re.compile(r"\b(?:which|what)\s+areas?\b.{0,60}\b(?:visits?|focus|cover|look)|\bareas?\s+covered\b|\bfocus(?:ed)?\s+on\b.{0,40}\bvisits?\b|\bvisits?\b.{0,40}\bfocus(?:ed)?\s+on\b", re.I)),
+    # the report's list of what must improve ('what needs to improve?', 'areas for improvement',
+    # 'what weaknesses did it flag for action?', 'recommendations')
+    ("to_improve", re.compile(
+        r"\bwhat\s+(?:still\s+)?(?:needs?|needed)\s+(?:to\s+)?(?:be\s+)?improv|\bneed(?:s|ed)?\s+to\s+(?:be\s+)?improv|\bareas?\s+(?:for|of|needing|that\s+need(?:ed)?)\s+(?:improvement|priority\s+action)"
+        r"|\bpriority\s+actions?\b|\brecommendations?\b|\bimprovements?\s+(?:needed|required)\b|\bweakness(?:es)?\b.{0,40}\b(?:flag|identif|set\s+out|list)\w*", re.I)),
     ("addressee", re.compile(r"\b(?:addressed|sent|written)\s+to\b|\bwho\s+(?:was|were)\s+(?:the\s+)?(?:letter|it)\s+(?:for|to)\b|\bwho\s+received\b|\baddressee\b", re.I)),
     ("published", re.compile(r"\b(?:when\s+(?:was|were|did)\s+(?:[\w'’]+\s+){0,5}publish(?:ed)?\b|publication\s+date|date\s+of\s+publication|published\s+when|when\s+published)\b", re.I)),
     ("inspection_dates", re.compile(
@@ -58,6 +63,12 @@ _ASK_WORDS = frozenset(
     council councils authority services children what which who when how did was were is are the of in for
     and or better worse compare compared overall effectiveness""".split()
 )
+# The words that ask for a report's list of what must improve (the ask's own, not a topic)
+_IMPROVE_WORDS = frozenset(
+    """improve improvement improvements improving improved need needs needed area areas priority action actions
+    recommendation recommendations weakness weaknesses flag flagged flags identify identified identifies list listed
+    set still required main key""".split()
+)
 # Words that ask what an inspection concluded as a whole ('what did its latest inspection find?',
 # 'how did X fare?'): a question made only of these has no topic of its own.
 _OUTCOME_WORDS = frozenset(
@@ -67,7 +78,7 @@ _OUTCOME_WORDS = frozenset(
     """.split()
 )
 _COMPASS = frozenset("north south east west central greater upper lower new old".split())
-_FILLERS = frozenset("one ones same too also again else instead either anything something thing things stuff way ways get got getting year years time".split())
+_FILLERS = frozenset("one ones same too also again else instead either anything something thing things stuff way ways get got getting year years time according".split())
 _VISIT = re.compile(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\s+(?:monitoring\s+|focused\s+)?visit\b", re.I)
 
 
@@ -209,6 +220,8 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
     keys, mentions = _authorities(text, library, frequency)
     asked_for = [name for name, pattern in _ASKS if pattern.search(text)]
     unknown = () if keys else _unknown_authorities(text, library, frequency, shouting) or _keyword_lead(text, library, frequency, bool(asked_for or area_of(text)), is_name)
+    if "to_improve" in asked_for and {w for w in topic_of(text, library) if w not in NUMBER_WORDS} - _IMPROVE_WORDS:
+        asked_for.remove("to_improve")  # 'what needs to improve in the MASH?': a topic of its own, found in the text
     asks = asked_for[0] if asked_for else ""
     if asks and _COUNT.search(text):
         asks, asked_for = "", []  # 'how many inspectors ...' asks for a figure the text gives, not a fact line

@@ -88,7 +88,8 @@ class ReportFacts:
         """The facts as a plain dict for `rag docs --json` and the library."""
         d = asdict(self)
         d["judgements"] = {f.area: {"grade": f.value, "label": f.line, "page": f.page} for f in self.judgements}
-        d["sources"] = {f.name: {"line": f.line, "page": f.page} for f in self.facts if f.name != "judgement"}
+        d["sources"] = {f.name: {"line": f.line, "page": f.page} for f in self.facts if f.name not in ("judgement", "to_improve")}
+        d["to_improve"] = [{"item": f.value, "page": f.page} for f in self.facts if f.name == "to_improve"]  # the report's own list
         del d["facts"]
         return d
 

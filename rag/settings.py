@@ -25,7 +25,7 @@ from rag.errors import SettingsError
 CHUNKER_VERSION = "11"
 # The reader of report facts (rag.facts): a document indexed by an older one has its facts
 # read again from its stored text at the next ingest, without embedding it again.
-FACTS_VERSION = "2"
+FACTS_VERSION = "3"
 
 
 class _Section(BaseModel):

@@ -25,7 +25,7 @@ MONTH_NAMES = "|".join(m.capitalize() for m in MONTHS)
 MONTH_RE = rf"(?:{MONTH_NAMES})"
 YEAR_RE = r"(?:19|20)\d\d"
 # Words that place a question in the year, not say what it is about ('inspected in July', 'the autumn 2014 inspection').
-CALENDAR_WORDS = frozenset(MONTHS) | {"spring", "summer", "autumn", "winter"}
+CALENDAR_WORDS = frozenset(MONTH_NUMBER) | {"spring", "summer", "autumn", "winter"}  # 'nov 2025' too
 
 # "30 June 2014", "30th June 2014" (bounded repetitions: linear on any input).
 DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s{{1,3}}({MONTH_NAMES})\s{{1,3}}({YEAR_RE})\b", re.I)

@@ -302,3 +302,12 @@ def test_an_area_judged_together_with_another_answers_with_the_combined_judgemen
     assert facts_wanted(ReportFacts(facts=(combined,)), "judgement", "care_leavers") == [combined]
     assert facts_wanted(ReportFacts(facts=(combined, separate)), "judgement", "care_leavers") == [separate]
     assert facts_wanted(ReportFacts(facts=(combined,)), "judgement", "adoption") == []
+
+
+def test_what_must_improve_is_answered_by_the_reports_own_list():
+    listed = REPORT.replace("Leaders have improved services for children.", "What needs to improve?\n\n- The oversight of the designated officer.\n\n- The identification of private fostering.\n\nLeaders have improved services for children.")
+    docs = {"new": record("new", "2022-09-21", listed)}
+    lib = Library.of([d for d, _ in docs.values()])
+    query = plan(read_question("what needs to improve according to barset's 2022 report?", lib), SETTINGS.retrieve, lib, Filters())
+    a = answer_from_facts(query, [d for d, _ in docs.values()], SETTINGS, lambda i: docs[i][1])
+    assert a is not None and [c.quote for c in a.citations] == ["The oversight of the designated officer.", "The identification of private fostering."]

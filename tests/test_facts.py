@@ -73,8 +73,9 @@ def test_each_fact_keeps_the_line_it_came_from_and_its_page():
     facts, text = facts_of_fixture("bradford--31-january-2023.pdf")
     for f in facts.facts:
         assert text[f.start : f.start + len(f.line)].replace("\t", " ") == f.line.replace("\t", " ")
-        assert f.page == 1
+        assert f.page == (2 if f.name == "to_improve" else 1)  # the cover page's facts; the list of what must improve overleaf
     assert facts.of("lead_inspector").line.startswith("Lead inspector: Matt Reed")
+    assert [f.value[:40] for f in facts.facts if f.name == "to_improve"][:2] == ["Council and corporate senior leaders sho", "The sufficiency and stability of the wor"]
 
 
 def test_a_report_without_an_overall_grade_gives_none():
@@ -121,3 +122,18 @@ def test_judged_areas_are_read_from_report_labels_and_from_questions():
     assert area_of("how well are care leavers supported?") == "care_leavers"
     assert area_of("how have verdicts on support for young people leaving care moved since 2017?") == "care_leavers"
     assert area_of("care-experienced young people grade 2024") == "care_leavers"
+
+
+def test_the_list_of_what_must_improve_is_read_in_each_framework():
+    from rag.facts import read_facts
+
+    ilacs = "Inspection of Barset local authority children's services\n\nWhat needs to improve?\n\n- The management oversight of the designated officer.\n\n- The identification of private fostering arrangements.\n\nThe experiences and progress of children: good\n\n1. Children benefit from help.\n"
+    assert [f.value for f in read_facts(ilacs).facts if f.name == "to_improve"] == [
+        "The management oversight of the designated officer", "The identification of private fostering arrangements"]
+    sif = "Recommendations\n\n1. Ensure that strategy discussions are held for all children when risk increases.\n\n2. Ensure that private fostering assessments are robust.\n\nSummary for children and young people\n\n- Children are safe.\n"
+    assert [f.value for f in read_facts(sif).facts if f.name == "to_improve"] == [
+        "Ensure that strategy discussions are held for all children when risk increases", "Ensure that private fostering assessments are robust"]
+    staged = "Areas for improvement\n\n22. In order to improve services, the local authority should take the following action.\n\nImmediately:\n\n- improve the quality of supervision\n\nWithin three months:\n\n- reduce caseloads\n\nThe overall effectiveness is adequate.\n"
+    assert [f.value for f in read_facts(staged).facts if f.name == "to_improve"] == ["improve the quality of supervision", "reduce caseloads"]
+    letter = "Area for priority action\n\nAssessment processes are not always timely and management oversight is inconsistent.\n\nAreas for development\n"
+    assert [f.value for f in read_facts(letter).facts if f.name == "to_improve"] == ["Assessment processes are not always timely and management oversight is inconsistent"]

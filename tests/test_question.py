@@ -90,6 +90,11 @@ def test_the_fact_a_question_asks_for():
     assert frame("WHO DID OFSTED SAY WAS RESPONSIBLE FOR THE DECLINE IN KENT IN 2022").asks == ""  # who, not the inspector
     assert frame("When did Ofsted publish its report on the autumn 2014 inspection of Kent?").asks == "published"
     assert frame("when was the kent report published").asks == "published"
+    # the report's own list of what must improve, unless the question has a topic of its own
+    for q in ("areas for improvement nov 2025 inspection", "What did Ofsted Say Kent Still Needed To Improve In 2022?",
+              "WHAT WEAKNESSES DID THE 2026 KENT REPORT FLAG FOR ACTION?", "kent 2017 recommendations"):
+        assert frame(q).asks == "to_improve", q
+    assert frame("what needs to improve in the mash in 2022").asks == ""  # found in the text, about the MASH
     assert frame("who signed the 2023 letter?").asks == "lead_inspector"
     assert frame("kent 2022 report signed by").asks == "lead_inspector"
 

@@ -95,6 +95,9 @@ def test_report_facts_find_their_judgements_and_lines():
     assert "facts" not in public
     assert public["judgements"]["overall"] == {"grade": "good", "label": "Overall effectiveness: Good", "page": 2}
     assert public["sources"] == {"lead_inspector": {"line": "Lead inspector: Ann Example", "page": 1}}
+    listed = ReportFacts(facts=(Fact("to_improve", "Caseloads", "- Caseloads.", 5, 2), Fact("to_improve", "Supervision", "- Supervision.", 20, 2)))
+    assert listed.public()["to_improve"] == [{"item": "Caseloads", "page": 2}, {"item": "Supervision", "page": 2}]  # every item, not the last
+    assert "to_improve" not in listed.public()["sources"]
 
 
 def test_a_catalog_record_knows_its_year_council_and_facts():
