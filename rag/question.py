@@ -53,6 +53,9 @@ _ASKS = (
         r"|(?:what|which)\s+(?:grade|rating|judgement)|(?:outstanding|inadequate)\b"
         r"|overall\s+(?:outcome|result)s?|(?:ofsted|inspection)\s+(?:result|outcome)s?)", re.I)),
 )
+# A clause placing the question after a judgement ('since the 2022 inadequate judgement',
+# 'following its inadequate rating'): it says when, and asks for no judgement.
+_WHEN_JUDGED = re.compile(rf"\b(?:since|after|following)\s+(?:the\s+|its\s+|their\s+)?(?:(?:19|20)\d\d\s+)?(?:ofsted\s+)?{GRADE.pattern}\s+(?:ofsted\s+)?(?:judge?ment|rating|grade)\b", re.I)
 _COUNT = re.compile(r"\bhow\s+(?:many|much|long|often)\b|\b(?:what|which)\s+(?:number|percentage|proportion)\b", re.I)
 _REFERS = re.compile(r"\b(?:it|its|they|them|their|that|this|those|these|there|then|the same)\b", re.I)
 _POINTS_BACK = re.compile(r"\b(?:it|they|them|that|this|those|these)\b\s*[?.!]?\s*$|\b(?:deal|cope|do|help)\s+with\s+(?:it|them|that|this)\b|\b(?:about|of|for|on|to)\s+(?:it|them|that|this|those|these)\b", re.I)
@@ -218,7 +221,9 @@ def read_question(text: str, library: Library, *, previous: str = "", frequency:
     shouting = _shouting(text)
     tf = read_timeframe(text)
     keys, mentions = _authorities(text, library, frequency)
-    asked_for = [name for name, pattern in _ASKS if pattern.search(text)]
+    # 'after the 2022 inadequate judgement' says when, not what is asked
+    asking = _WHEN_JUDGED.sub(" ", text)
+    asked_for = [name for name, pattern in _ASKS if pattern.search(asking)]
     unknown = () if keys else _unknown_authorities(text, library, frequency, shouting) or _keyword_lead(text, library, frequency, bool(asked_for or area_of(text)), is_name)
     if "to_improve" in asked_for and {w for w in topic_of(text, library) if w not in NUMBER_WORDS} - _IMPROVE_WORDS:
         asked_for.remove("to_improve")  # 'what needs to improve in the MASH?': a topic of its own, found in the text

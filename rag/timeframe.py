@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from rag.records import TimeFrame
+from rag.vocabulary import GRADE
 
 _YEAR = r"((?:19|20)\d\d)"
 _CHANGE = re.compile(
@@ -107,7 +108,8 @@ def read_timeframe(question: str) -> TimeFrame:
         since, until = a, b
     elif m := re.search(rf"\b(?:since|after|from)\s+(?:the\s+)?{_YEAR}", q) or _SINCE_CLAUSE.search(q):
         # 'after 2022' is from 2023; 'after the 2022 inspection' from that inspection, in 2022
-        after_year = re.search(rf"\bafter\s+(?:the\s+)?{m.group(1)}\b(?!['’]?s?\s+(?:ofsted\s+)?(?:report|letter|inspection|visit))", q)
+        # ('after the 2022 inadequate judgement' too: the judgement was given in 2022)
+        after_year = re.search(rf"\bafter\s+(?:the\s+)?{m.group(1)}\b(?!['’]?s?\s+(?:ofsted\s+)?(?:{GRADE.pattern}\s+)?(?:report|letter|inspection|visit|judge?ment|rating))", q)
         since = int(m.group(1)) + (1 if after_year else 0)
         change_words = change_words or "since" in m.group(0)
     elif m := re.search(rf"\b(?:before|prior to|until|up to)\s+(?:the\s+)?{_YEAR}", q):

@@ -95,6 +95,10 @@ def test_the_fact_a_question_asks_for():
               "WHAT WEAKNESSES DID THE 2026 KENT REPORT FLAG FOR ACTION?", "kent 2017 recommendations"):
         assert frame(q).asks == "to_improve", q
     assert frame("what needs to improve in the mash in 2022").asks == ""  # found in the text, about the MASH
+    # a clause saying when ('after the 2022 inadequate judgement') asks for no judgement
+    f = frame("what did ofsted find on its third monitoring visit to kent after the 2022 inadequate judgement")
+    assert f.asks == "" and f.visit == 3
+    assert frame("why was kent judged inadequate in 2022").asks == "judgement"
     assert frame("who signed the 2023 letter?").asks == "lead_inspector"
     assert frame("kent 2022 report signed by").asks == "lead_inspector"
 

@@ -59,6 +59,11 @@ def test_a_state_that_stayed_as_in_a_year_runs_from_that_year_on():
     assert read_timeframe("what did the 2019 report say about staying put?") == TimeFrame(since=2019, until=2019)
 
 
+def test_after_a_years_judgement_starts_in_that_year():
+    assert read_timeframe("what did the third visit find after the 2022 inadequate judgement").since == 2022
+    assert read_timeframe("what did the first visit after 2022 find").since == 2023
+
+
 def test_a_year_to_now_is_open_ended():
     assert read_timeframe("barset ratings 2016 to now") == TimeFrame(since=2016, until=None, change=True)
 
