@@ -151,8 +151,8 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
     """The documents in scope and the facts of each that answer the query (oldest first;
     the newest ``most`` of them)."""
     frame = query.frame
-    if frame is None or query.groups and frame.asks != "judgement":
-        return None
+    if frame is None or query.groups and frame.asks not in ("judgement", "lead_inspector", "inspection_dates", "published"):
+        return None  # (an addressee or a visit's areas are a letter's, not a comparison's)
     if query.years_unmatched and not (frame.asks == "judgement" and frame.grade):
         return None  # no report is of the years asked: every report's facts are of other years
     # a council's latest grades, with no area named, are every area's ('latest judgement')
@@ -179,6 +179,10 @@ def _found(query: Query, documents: Sequence[DocRecord], most: int) -> list[tupl
     if not query.filters.authorities and len({d.authority_key for d, _ in found}) > 1 and not _WHICH_COUNCILS.search(frame.text):
         return None  # many councils, none named (or one the library does not hold): not the facts' to answer
     found.sort(key=lambda x: (_group_of(query, x[0]), x[0].date or "9999", x[0].doc_id))
+    if query.groups and query.timeframe.latest:
+        # 'X v Y most recent inspections': each council's newest report with the facts asked
+        newest = {_group_of(query, d): (d, fs) for d, fs in found}
+        found = [newest[g] for g in sorted(newest)]
     if frame.asks == "judgement" and frame.grade and query.timeframe.change and _SINCE_GRADE.search(frame.text):
         # 'has it improved since it was judged inadequate?': every report from the first
         # with that grade; none has it: a false premise (corrected by the first report)

@@ -311,3 +311,12 @@ def test_what_must_improve_is_answered_by_the_reports_own_list():
     query = plan(read_question("what needs to improve according to barset's 2022 report?", lib), SETTINGS.retrieve, lib, Filters())
     a = answer_from_facts(query, [d for d, _ in docs.values()], SETTINGS, lambda i: docs[i][1])
     assert a is not None and [c.quote for c in a.citations] == ["The oversight of the designated officer.", "The identification of private fostering."]
+
+
+def test_a_comparison_of_lead_inspectors_gives_each_councils_newest_report():
+    lib = Library.of([d for d, _ in DOCS.values()])
+    query = plan(read_question("barset v wessex most recent inspections - who was the lead inspector?", lib), SETTINGS.retrieve, lib, Filters())
+    assert query.groups and query.frame.asks == "lead_inspector"
+    a = answer_from_facts(query, [d for d, _ in DOCS.values()], SETTINGS, lambda i: DOCS[i][1])
+    assert a is not None and [c.doc_id for c in a.citations] == ["new", "other"]  # not Barset's 2018 report
+    assert all(c.quote.startswith("Lead inspector:") for c in a.citations)
