@@ -631,8 +631,10 @@ def test_upload_progress_moves_by_stage_during_a_large_file(browser, tmp_path):
     assert "1 of 1 file in the library" in find(browser, "#rag-upload-status").text
     stages = {s for s, _ in seen}
     percents = [p for _, p in seen]
-    # reading a plain 60-page PDF can finish between two redraws; embedding is most of the time
-    assert "embedding" in stages and len(stages) >= 2, seen
+    # embedding is most of the time, so the page shows it; the other stages of a plain 60-page
+    # PDF can finish between two redraws on a quiet machine (their order, every one of them, is
+    # checked without a clock by tests/test_pipeline.py::test_ingest_reports_each_stage_of_each_file)
+    assert "embedding" in stages and stages <= {"reading", "cleaning", "chunking", "embedding", "writing"}, seen
     assert len({p for p in percents if 0 < p < 100}) >= 3 and percents == sorted(percents), seen  # it moves, forward
     assert overlays == 0, "Gradio's own progress overlay covered parts of the page"
 
