@@ -236,7 +236,7 @@ _ANTONYM_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non")
 # A span of time or an age ('in the past 18 months', 'aged 16', '18-year-olds'), a number that
 # is part of a name ('COVID-19', 'section 47 enquiries') and a share: in a count's evidence it is
 # not the count ('how many foster carers resigned?' is not answered by '18 months' or 'COVID-19').
-_SPAN_OF_TIME = re.compile(
+_NOT_A_COUNT = re.compile(
     r"(?:\d+|\b" + NUMBER_WORD_RE + r")(?:\s+|-)(?:hours?|days?|weeks?|months?|years?)(?:-olds?)?\b|\baged\s+(?:\d+|" + NUMBER_WORD_RE + r")\b"
     r"|\b[A-Za-z]+-\d+\b|\bsections?\s+\d+[A-Z]?\b"
     # a share is not a count either: 'how many children ...' is not answered by '(86%)'
@@ -246,9 +246,10 @@ _COUNTS_TIME = re.compile(r"\bhow\s+(?:many|long)\s+(?:\w+\s+){0,2}?(?:hours?|da
 
 def _not_the_figure(question: str, kind: str, sentence: str) -> str:
     """The sentence without what cannot be the figure asked for: its dates always, and its
-    spans of time and ages when the question counts something other than time."""
+    spans of time, ages, numbers inside names and shares when the question counts something
+    other than time."""
     text = _DATES.sub(" ", sentence)
-    return _SPAN_OF_TIME.sub(" ", text) if kind == "number" and not _COUNTS_TIME.search(question) else text
+    return _NOT_A_COUNT.sub(" ", text) if kind == "number" and not _COUNTS_TIME.search(question) else text
 
 
 def threshold(question: str, settings: Settings) -> float:

@@ -43,6 +43,14 @@ _WHICH_COUNCILS = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(?:councils?|(?:l
 _WHICH_DOCS = re.compile(r"\b(?:which|what)\s+(?:monitoring\s+)?(?:visits?|inspections?|reports?|letters?)\b", re.I)
 
 
+_AREA_WORDS = dict(AREAS)
+
+
+def _label(line: str) -> str:
+    """A judgement line's label, without its grade ('Label: Grade', 'Label<TAB>Grade')."""
+    return re.split(r"[\t:]", line, maxsplit=1)[0]
+
+
 def facts_wanted(facts: ReportFacts, asks: str, area: str, every_area: bool = False) -> list[Fact]:
     """The facts of one document that answer the question's ask."""
     if asks == "judgement":
@@ -50,8 +58,8 @@ def facts_wanted(facts: ReportFacts, asks: str, area: str, every_area: bool = Fa
         if area:
             # a report that judged the area together with another ('children in care and care
             # leavers', filed under the first) answers for it with that combined judgement
-            named = next((pattern for key, pattern in AREAS if key == area), None)
-            return [f for f in rows if f.area == area] or [f for f in rows if named is not None and named.search(f.line.split("\t")[0].split(":")[0])]
+            named = _AREA_WORDS.get(area)
+            return [f for f in rows if f.area == area] or [f for f in rows if named is not None and named.search(_label(f.line))]
         overall = [f for f in rows if f.area == "overall_effectiveness"]
         return rows if every_area or not overall else overall
     names = _FACT_NAMES.get(asks, ())

@@ -356,7 +356,7 @@ def _to_improve(lines: Sequence[tuple[int, str]], fact: Any, most: int = 25) -> 
                 fact("to_improve", re.sub(r"^(?:[-•]|\d{1,3}\.)\s+", "", nxt).rstrip("."), s, nxt)
                 items += 1
                 continue
-            if items == 0 and len(nxt) > 40 and nxt.endswith(".") and not _TO_IMPROVE.match(nxt):
+            if items == 0 and len(nxt) > 40 and nxt.endswith("."):  # (a heading has no full stop)
                 fact("to_improve", nxt.rstrip("."), s, nxt)  # prose: the one paragraph
             break
 
