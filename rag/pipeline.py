@@ -12,12 +12,15 @@
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from rag import answer as answer_stage
 from rag import chunk as chunk_stage
@@ -44,6 +47,8 @@ Progress = Callable[[int, int, str], None]
 StageProgress = Callable[[str, str, float], None]
 STAGES = ("reading", "cleaning", "chunking", "embedding", "writing")
 EMBED_SLICE = 64  # chunks embedded per progress step
+T = TypeVar("T")
+R = TypeVar("R")
 _SKIP_NAMES = {"manifest.toml", "readme.md", "readme.txt", "license", "license.txt"}
 
 
@@ -150,6 +155,10 @@ def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None 
     gives, e.g. an upload's original file name (it is stored under a generated one).
     ``stages(path, stage, done)`` hears each file move through STAGES, and how far each is.
 
+    Files are read, cleaned and chunked in a background thread up to ``settings.read_ahead``
+    files ahead of the encoder, so PDF parsing (pure Python) runs while the encoder (native,
+    outside the GIL) works; they are embedded and written one at a time, in order.
+
     A file that fails is reported and skipped; its previously indexed version stays.
     Files removed from an ingested folder are removed from the index. ``rebuild`` starts
     the index afresh and always indexes the uploads folder again with the given paths, so a
@@ -168,21 +177,18 @@ def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None 
     report = IngestReport()
     files, folders = _files(targets)
     catalog = {d.doc_id: d for d in store.documents()}
-    seen_ids: dict[str, str] = {}
-    seen_paths: set[str] = set()
-    manifests: dict[Path, dict] = {}
-    for i, path in enumerate(files):
+    reader = _Reader(settings, parts.embedder.count_tokens, dict(catalog), titles or {}, stages)
+    for i, (path, read) in enumerate(zip(files, _ahead(files, reader.read, settings.read_ahead))):
         if progress:
             progress(i, len(files), str(path))
-        seen_paths.add(str(path.resolve()))
         try:
-            stage = (lambda name, done, _p=str(path): stages(_p, name, done)) if stages else None
-            result = _ingest_one(path, settings, parts, catalog, seen_ids, manifests, report, (titles or {}).get(str(path)), stage)
+            result = read if isinstance(read, FileResult) else _index_one(read, reader, parts, catalog, report)
         except DocumentError as exc:
-            result = FileResult(str(path), "failed", message=exc.reason + (f" ({exc.help})" if exc.help else ""))
+            result = _failed(path, exc)
         except RagError as exc:
             result = FileResult(str(path), "failed", message=str(exc))
         report.files.append(result)
+    seen_paths = {str(p.resolve()) for p in files}
     for doc in list(catalog.values()):
         doc_path = Path(doc.path)
         if any(_within(doc_path, folder) for folder in folders) and str(doc_path) not in seen_paths and not doc_path.exists():
@@ -194,6 +200,45 @@ def ingest(paths: Iterable[str | Path] | None = None, settings: Settings | None 
     return report
 
 
+def _ahead(items: Sequence[T], work: Callable[[T], R], depth: int) -> Iterator[R]:
+    """``work(item)`` for each item, in order, computed in a background thread up to
+    ``depth`` items ahead of the caller (depth 0: in the caller's thread, one at a time).
+    An exception in ``work`` is raised here, at its item; closing the iterator early stops
+    the thread after the item it is on."""
+    if depth <= 0 or len(items) < 2:
+        yield from (work(item) for item in items)
+        return
+    done: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def run() -> None:
+        for item in items:
+            try:
+                outcome: tuple[bool, object] = (True, work(item))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+                outcome = (False, exc)
+            while not stop.is_set():
+                try:
+                    done.put(outcome, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set() or not outcome[0]:
+                return
+
+    thread = threading.Thread(target=run, name="ingest-reader", daemon=True)
+    thread.start()
+    try:
+        for _ in items:
+            ok, value = done.get()
+            if not ok:
+                raise value  # type: ignore[misc]
+            yield value  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _within(path: Path, folder: Path) -> bool:
     try:
         path.relative_to(folder)
@@ -202,35 +247,75 @@ def _within(path: Path, folder: Path) -> bool:
         return False
 
 
-def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict[str, DocRecord], seen_ids: dict[str, str], manifests: dict[Path, dict], report: IngestReport, title: str | None = None, stage: Callable[[str, float], None] | None = None) -> FileResult:
+def _failed(path: Path, exc: DocumentError) -> FileResult:
+    return FileResult(str(path), "failed", message=exc.reason + (f" ({exc.help})" if exc.help else ""))
+
+
+@dataclass
+class _Read:
+    """A file read, cleaned and chunked, waiting for the encoder."""
+
+    path: Path
+    doc_id: str
+    previous: DocRecord | None
+    file_hash: str
+    cleaned: CleanDoc
+    chunks: list[Chunk]
+    pages: int
+    uploaded: bool
+    accepted: bool
+    warnings: list[str]
+    seconds: dict[str, float]
+    say: Callable[[str, float], None]
+    stale: tuple[bytes, dict | None] | None = None  # unchanged, but its facts are from an older reader
+
+
+class _Reader:
+    """The ingest stages before the encoder, for one file at a time and in file order (it
+    keeps the run's ids and manifests). It touches no store: it reads a snapshot of the
+    catalog taken before the run, so it can run in a thread beside the encoder."""
+
+    def __init__(self, settings: Settings, count_tokens: Callable[[str], int], catalog: Mapping[str, DocRecord], titles: Mapping[str, str], stages: StageProgress | None) -> None:
+        self.settings, self.count_tokens, self.catalog, self.titles, self.stages = settings, count_tokens, catalog, titles, stages
+        self.seen_ids: dict[str, str] = {}
+        self.manifests: dict[Path, dict] = {}
+
+    def read(self, path: Path) -> _Read | FileResult:
+        try:
+            return _read_one(path, self, self.titles.get(str(path)))
+        except DocumentError as exc:
+            return _failed(path, exc)
+        except RagError as exc:
+            return FileResult(str(path), "failed", message=str(exc))
+
+
+def _read_one(path: Path, reader: _Reader, title: str | None = None, *, facts_checked: bool = False) -> _Read | FileResult:
+    settings = reader.settings
     t0 = time.perf_counter()
-    say = stage or (lambda _name, _done: None)
+    say = (lambda name, done, _p=str(path): reader.stages(_p, name, done)) if reader.stages else (lambda _name, _done: None)
     say("reading", 0.0)
     folder = path.parent.resolve()
-    if folder not in manifests:
-        manifests[folder] = load_manifest(folder)
-    entry = manifests[folder].get(path.name)
+    if folder not in reader.manifests:
+        reader.manifests[folder] = load_manifest(folder)
+    entry = reader.manifests[folder].get(path.name)
     data = read_bytes(path, int(settings.max_file_mb * 2**20))  # once: what is hashed is what is parsed
     sniff(data, str(path))
     doc_id = str(entry["id"]) if entry else slug(path.stem)
     resolved = str(path.resolve())
-    if doc_id in seen_ids and seen_ids[doc_id] != resolved:
-        raise DocumentError(path, f"document id '{doc_id}' is already used by {seen_ids[doc_id]} in this run", help="rename one file")
-    seen_ids[doc_id] = resolved
-    previous = catalog.get(doc_id)
+    if not facts_checked:
+        if doc_id in reader.seen_ids and reader.seen_ids[doc_id] != resolved:
+            raise DocumentError(path, f"document id '{doc_id}' is already used by {reader.seen_ids[doc_id]} in this run", help="rename one file")
+        reader.seen_ids[doc_id] = resolved
+    previous = reader.catalog.get(doc_id)
     if previous and previous.path != resolved and Path(previous.path).exists():
         raise DocumentError(path, f"document id '{doc_id}' is already used by {previous.path}", help="rename the file")
     probe = describe(path, data, entry)
-    if previous and previous.content_hash == probe.content_hash:
+    file_hash = hashlib.sha256(data).hexdigest()
+    if previous and previous.content_hash == probe.content_hash and not facts_checked:
         if previous.facts_version == FACTS_VERSION:
             return FileResult(str(path), "unchanged", doc_id, previous.chunks)
-        if _facts_reread(path, data, entry, previous, parts):
-            return FileResult(str(path), "unchanged", doc_id, previous.chunks, message="its facts read again by the newer reader")
-        # what the facts say of the document itself changed (its date, title or council): index it afresh
-    file_hash = hashlib.sha256(data).hexdigest()
-    twin = next((d for d in catalog.values() if d.file_hash == file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
-    if twin is not None:
-        return FileResult(str(path), "duplicate", doc_id, message=f"same content as {twin.path} (indexed once, as '{twin.doc_id}')")
+        # the encoder's side reads its facts again from the stored text (the store is its own)
+        return _Read(path, doc_id, previous, file_hash, CleanDoc(probe, "", ()), [], 0, False, False, [], {}, say, stale=(data, entry))
     pages, warnings = read_document(
         path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data,
         max_decoded=int(settings.max_pdf_decoded_mb * 2**20), max_chars=settings.max_text_chars,
@@ -238,7 +323,6 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     )
     say("cleaning", 0.0)
     limits.check_repetition("".join(p.text for p in pages), path, max_repetition=settings.max_repetition)
-    report.warnings.extend(warnings)
     t1 = time.perf_counter()
     text, page_starts = clean_stage.clean_pages(pages)
     if len(text.strip()) < 20:
@@ -252,20 +336,42 @@ def _ingest_one(path: Path, settings: Settings, parts: Components, catalog: dict
     cleaned = CleanDoc(doc, text, tuple(page_starts))
     t2 = time.perf_counter()
     say("chunking", 0.0)
-    chunks = chunk_stage.chunk(cleaned, settings.chunk.max_tokens, parts.embedder.count_tokens)
+    chunks = chunk_stage.chunk(cleaned, settings.chunk.max_tokens, reader.count_tokens)
     limits.check_passages(len(chunks), path, settings.max_passages)
     t3 = time.perf_counter()
-    vectors, sentence_vectors = _embed(parts.embedder, chunks, lambda done: say("embedding", done))
-    chunks = [replace(c, sentence_vectors=pack(sv)) for c, sv in zip(chunks, sentence_vectors)]
-    t4 = time.perf_counter()
-    say("writing", 0.0)
-    parts.store.replace_document(
-        cleaned, chunks, vectors, pages=sum(1 for p in pages if p.number is not None) or 0, file_hash=file_hash,
-        uploaded=origin.uploaded, accepted=origin.accepted,
+    return _Read(
+        path, doc_id, previous, file_hash, cleaned, chunks, sum(1 for p in pages if p.number is not None), origin.uploaded, origin.accepted,
+        warnings, {"read": t1 - t0, "clean": t2 - t1, "chunk": t3 - t2}, say,
     )
-    catalog[doc_id] = _record_of(cleaned, len(chunks), file_hash)
+
+
+def _index_one(read: _Read, reader: _Reader, parts: Components, catalog: dict[str, DocRecord], report: IngestReport) -> FileResult:
+    """Embed a file the reader prepared and write it, unless it is a copy of one indexed."""
+    path, doc_id, previous = read.path, read.doc_id, read.previous
+    if read.stale is not None:
+        data, entry = read.stale
+        if _facts_reread(path, data, entry, previous, parts):
+            return FileResult(str(path), "unchanged", doc_id, previous.chunks, message="its facts read again by the newer reader")
+        # what the facts say of the document itself changed (its date, title or council): index it afresh
+        again = _read_one(path, reader, reader.titles.get(str(path)), facts_checked=True)
+        if isinstance(again, FileResult):
+            return again
+        read = replace(again, say=read.say)
+    twin = next((d for d in catalog.values() if d.file_hash == read.file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
+    if twin is not None:
+        return FileResult(str(path), "duplicate", doc_id, message=f"same content as {twin.path} (indexed once, as '{twin.doc_id}')")
+    report.warnings.extend(read.warnings)
+    t3 = time.perf_counter()
+    vectors, sentence_vectors = _embed(parts.embedder, read.chunks, lambda done: read.say("embedding", done))
+    chunks = [replace(c, sentence_vectors=pack(sv)) for c, sv in zip(read.chunks, sentence_vectors)]
+    t4 = time.perf_counter()
+    read.say("writing", 0.0)
+    parts.store.replace_document(
+        read.cleaned, chunks, vectors, pages=read.pages, file_hash=read.file_hash, uploaded=read.uploaded, accepted=read.accepted,
+    )
+    catalog[doc_id] = _record_of(read.cleaned, len(chunks), read.file_hash)
     t5 = time.perf_counter()
-    for key, value in zip(("read", "clean", "chunk", "embed", "write"), (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+    for key, value in {**read.seconds, "embed": t4 - t3, "write": t5 - t4}.items():
         report.timings[key] += value
     report.embedded_chunks += len(chunks)
     return FileResult(str(path), "replaced" if previous else "indexed", doc_id, len(chunks))

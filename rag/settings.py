@@ -270,6 +270,13 @@ class Settings(BaseSettings):
         description="Most passages one document may make (a long report makes a few "
         "hundred); a document over it is refused before anything is embedded.",
     )
+    read_ahead: int = Field(
+        2,
+        ge=0,
+        le=64,
+        description="Files ingest reads, cleans and chunks in a background thread ahead of the "
+        "encoder, so PDF parsing overlaps embedding; 0 does one file at a time.",
+    )
     sweep_after_s: float = Field(
         600.0,
         ge=0,

@@ -149,3 +149,11 @@ def test_onnx_int8_loads_and_ranks_like_the_float_model(torch_vectors):
     question = np.array(e.encode_query("How manageable are social workers' caseloads?"))
     relevant, unrelated = texts[1] @ question, texts[5] @ question
     assert relevant > unrelated + 0.4 and relevant > 0.6  # measured 0.80 and 0.08
+
+
+@pytest.mark.integration
+def test_onnx_threads_sleep_when_idle_rather_than_spin():
+    """Ingest reads the next PDF in a thread beside the encoder; spinning encoder threads
+    would take the core that reader needs (bench/results/ingest.md)."""
+    backend = Embedder(EmbedSettings(backend="onnx")).backend
+    assert backend.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"

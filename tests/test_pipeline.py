@@ -175,14 +175,14 @@ def test_the_same_document_under_two_names_is_indexed_once(fake_parts, settings)
 
 def test_a_file_that_vanishes_mid_ingest_is_reported(fake_parts, settings, monkeypatch):
     victim = settings.corpus_dir / "2023-06-15-news-first-monitoring-visit.txt"
-    real = pipeline._ingest_one
+    real = pipeline._read_one
 
     def vanish_first(path, *args):
         if path == victim and victim.exists():
             victim.unlink()
         return real(path, *args)
 
-    monkeypatch.setattr(pipeline, "_ingest_one", vanish_first)
+    monkeypatch.setattr(pipeline, "_read_one", vanish_first)
     report = pipeline.ingest(settings=settings)
     assert [f.message for f in report.failed] == ["file not found (moved or deleted while ingesting?)"]
     assert report.count("indexed") == 7
@@ -397,3 +397,79 @@ def test_the_pipeline_takes_the_components_it_is_given(tmp_path, corpus_copy, fa
         assert pipeline.components(settings) is mine
         assert pipeline.ingest(settings=settings).ok and store.count() > 0 and pipeline.search("management oversight", settings)
     assert pipeline.components(settings) is not mine
+
+
+def test_files_are_read_ahead_while_the_encoder_works(fake_parts, settings, fake_embedder, monkeypatch):
+    """The next file is read while the one before it is embedded: the encoder of the first
+    file waits to hear the reader start on another, which one-at-a-time ingest never does."""
+    import threading
+
+    heard: list[tuple[str, str]] = []
+    another_read = threading.Event()
+    first: list[str] = []
+
+    def stage(path, name, _done):
+        heard.append((path, name))
+        if name == "reading" and first and path != first[0]:
+            another_read.set()
+        if name == "embedding" and not first:
+            first.append(path)
+
+    real = fake_embedder.encode_with_spans
+    overlapped = []
+
+    def slow_encoder(texts, spans):
+        if len(overlapped) == 0:
+            overlapped.append(another_read.wait(timeout=20))
+        return real(texts, spans)
+
+    monkeypatch.setattr(fake_embedder, "encode_with_spans", slow_encoder)
+    report = pipeline.ingest(settings=settings, stages=stage)
+    assert report.count("indexed") == 8 and overlapped == [True]
+    for path in {p for p, _ in heard}:  # each file still moves through the stages in order
+        own = [s for p, s in heard if p == path]
+        assert [s for i, s in enumerate(own) if s not in own[:i]] == list(pipeline.STAGES)
+
+
+def test_reading_ahead_indexes_what_one_at_a_time_does(fake_parts, settings, tmp_path, corpus_copy):
+    (corpus_copy / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    shutil.copy(corpus_copy / "2023-06-15-news-first-monitoring-visit.txt", corpus_copy / "copy-of-news.txt")
+    one_at_a_time = settings.model_copy(update={"read_ahead": 0, "index_dir": tmp_path / "sequential"})
+    ahead = pipeline.ingest(settings=settings)
+    sequential = pipeline.ingest(settings=one_at_a_time)
+    assert [(f.path, f.status, f.chunks, f.message) for f in ahead.files] == [(f.path, f.status, f.chunks, f.message) for f in sequential.files]
+    assert ahead.count("duplicate") == 1 and ahead.count("failed") == 1
+    texts = {d.doc_id: fake_parts(settings).store.document_text(d.doc_id) for d in fake_parts(settings).store.documents()}
+    assert texts == {d.doc_id: fake_parts(one_at_a_time).store.document_text(d.doc_id) for d in fake_parts(one_at_a_time).store.documents()}
+
+
+def test_read_ahead_keeps_order_raises_at_the_failing_item_and_stops_when_closed():
+    import threading
+
+    started = []
+    assert list(pipeline._ahead(list(range(20)), lambda i: (started.append(i), i * i)[1], 3)) == [i * i for i in range(20)]
+
+    def bad(i):
+        if i == 2:
+            raise ValueError("item 2")
+        return i
+
+    got = []
+    with pytest.raises(ValueError, match="item 2"):
+        for value in pipeline._ahead([0, 1, 2, 3], bad, 2):
+            got.append(value)
+    assert got == [0, 1]
+
+    worked = []
+    release = threading.Event()
+
+    def slow(i):
+        worked.append(i)
+        release.wait(timeout=5)
+        return i
+
+    it = pipeline._ahead(list(range(100)), slow, 2)
+    release.set()
+    assert next(it) == 0
+    it.close()  # the caller stops early: the thread ends instead of reading all 100
+    assert len(worked) <= 5 and not any(t.name == "ingest-reader" for t in threading.enumerate())
