@@ -174,28 +174,39 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
     return out
 
 
-def rerank(question: str, passages: Sequence[Passage], lexicon: Idf | Lexicon, query_vector: Sequence[float] | None, settings: Settings) -> list[Passage]:
+def rerank(question: str, passages: Sequence[Passage], lexicon: Idf | Lexicon, query_vector: Sequence[float] | None, settings: Settings, *, by_document: bool = False) -> list[Passage]:
     """The passages in order of the answer each holds: the score of its best sentence
     (``score_sentences``, as a share of the best passage's) at ``retrieve.rerank``, and
     1/sqrt of its fused rank at the rest. A passage that shares the question's words but
     holds no sentence answering it falls below one whose sentence does. A passage with no
     sentence to quote (a cover page's fact lines, a table) is not judged by sentences: it
-    keeps its place. Ranks renumbered."""
-    weight = settings.retrieve.rerank
+    keeps its place. ``by_document``: the passages are listed document by document (a
+    timeline, oldest first); the documents keep their order and each one's own passages are
+    put in order, its first passage counting as its rank 1. Ranks renumbered."""
+    weight = settings.retrieve.rerank_timelines if by_document else settings.retrieve.rerank
     if weight <= 0 or len(passages) < 2:
         return list(passages)
     best: dict[str, float] = {}
-    for c in score_sentences(question, passages, lexicon, query_vector, weights=settings.answer):
+    for c in score_sentences(question, passages, lexicon, query_vector, weights=settings.answer, by_document=by_document):
         best.setdefault(c.passage.chunk.chunk_id, c.score)  # best first: the first seen is the best
-    top = max(best.values(), default=0.0) or 1.0
-    key = {p.chunk.chunk_id: weight * best[p.chunk.chunk_id] / top + (1 - weight) / math.sqrt(p.rank) for p in passages if p.chunk.chunk_id in best}
-    judged = sorted((p for p in passages if p.chunk.chunk_id in key), key=lambda p: (-key[p.chunk.chunk_id], p.rank))
-    slots = iter(judged)
-    order = [p if p.chunk.chunk_id not in key else next(slots) for p in passages]
+    groups: dict[str, list[Passage]] = {}
+    for p in passages:
+        groups.setdefault(p.chunk.doc_id if by_document else "", []).append(p)
+    order: list[Passage] = []
+    keys: dict[str, float] = {}
+    for group in groups.values():
+        top = max((best[p.chunk.chunk_id] for p in group if p.chunk.chunk_id in best), default=0.0) or 1.0
+        first = min(p.rank for p in group)
+        key = {p.chunk.chunk_id: weight * best[p.chunk.chunk_id] / top + (1 - weight) / math.sqrt(p.rank - first + 1) for p in group if p.chunk.chunk_id in best}
+        judged = iter(sorted((p for p in group if p.chunk.chunk_id in key), key=lambda p: (-key[p.chunk.chunk_id], p.rank)))
+        order.extend(p if p.chunk.chunk_id not in key else next(judged) for p in group)
+        keys.update(key)
+    if by_document:  # the documents' order is their dates: a passage's rank is its place
+        return [dc_replace(p, rank=i) for i, p in enumerate(order, start=1)]
     # each passage's score is now what placed it (one that kept its place ties the one before)
     out, last = [], 1.0
     for i, p in enumerate(order, start=1):
-        last = min(last, key.get(p.chunk.chunk_id, last))
+        last = min(last, keys.get(p.chunk.chunk_id, last))
         out.append(dc_replace(p, rank=i, score=round(last, 6)))
     return out
 

@@ -511,12 +511,18 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
     """Retrieve; for a question the report facts answer (a grade, the lead inspector), the
     passages holding those facts' lines (in ``scope``, default the library) come first:
     they are its evidence."""
-    passages = parts.retriever.run(query, vector)
     lines = fact_lines(query, (scope or library(settings)).documents, settings.answer.max_fact_reports)
     if not lines and not query.groups and not query.is_timeline:
-        # a question's passages in order of the answer each holds (timelines and comparisons
-        # keep their order by document and by council)
-        return answer_stage.rerank(query.ranking_text, passages, parts.lexical, vector, settings)
+        # a question's passages in order of the answer each holds, judged from a deeper pool
+        # than is kept (timelines and comparisons keep their order by document and by council)
+        depth = settings.retrieve.rerank_depth if settings.retrieve.rerank > 0 else 1
+        pool = parts.retriever.run(replace(query, k=query.k * depth) if depth > 1 else query, vector)
+        return answer_stage.rerank(query.ranking_text, pool, parts.lexical, vector, settings)[: query.k]
+    passages = parts.retriever.run(query, vector)
+    if not lines and query.is_timeline and query.window:
+        # a timeline keeps its documents oldest first; each document's passages go in order
+        # of the answer each holds
+        return answer_stage.rerank(query.ranking_text, passages, parts.lexical, vector, settings, by_document=True)
     if not lines:
         return passages
     held = {p.chunk.chunk_id for p in passages}

@@ -74,6 +74,20 @@ def test_a_timeline_weighs_each_document_by_its_own_passages_not_by_its_date():
     assert by_doc["new-3"] == by_doc["old-1"] and by_doc["old-2"] == by_list["old-2"] < by_doc["old-1"]
 
 
+def test_a_timeline_s_documents_keep_their_order_and_each_one_s_passages_are_put_in_answer_order():
+    # oldest first: the 2014 document's first passage only shares a word; its second answers
+    near = passage("old", 2014, "Housing is discussed at the panel. The panel meets monthly.", 1, 0.2)
+    answers = passage("old", 2014, "Housing partners do not prioritise vulnerable families.", 2, 0.6)
+    later = passage("new", 2024, "Housing partners now prioritise vulnerable families.", 3, 0.6)
+    later_near = passage("new", 2024, "The housing panel meets monthly.", 4, 0.2)
+    ordered = rerank("do housing partners prioritise families", [near, answers, later, later_near], lambda t: 1.0, None, SETTINGS, by_document=True)
+    assert [p.chunk.chunk_id for p in ordered] == ["old-2", "old-1", "new-3", "new-4"] and [p.rank for p in ordered] == [1, 2, 3, 4]
+    # across documents nothing moves, though the later document's passage answers better than the older's
+    assert [p.chunk.doc_id for p in rerank("partners now prioritise", [near, later], lambda t: 1.0, None, SETTINGS, by_document=True)] == ["old", "new"]
+    off = SETTINGS.model_copy(update={"retrieve": SETTINGS.retrieve.model_copy(update={"rerank_timelines": 0.0})})
+    assert [p.chunk.chunk_id for p in rerank("do housing partners prioritise families", [near, answers], lambda t: 1.0, None, off, by_document=True)] == ["old-1", "old-2"]
+
+
 def test_passages_are_put_in_order_of_the_answer_they_hold():
     # the first passage shares a word with the question; the second holds its answer
     near = passage("a", 2024, "Housing is discussed at the panel. The panel meets monthly.", 1, 0.2)

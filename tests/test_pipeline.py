@@ -473,3 +473,38 @@ def test_read_ahead_keeps_order_raises_at_the_failing_item_and_stops_when_closed
     assert next(it) == 0
     it.close()  # the caller stops early: the thread ends instead of reading all 100
     assert len(worked) <= 5 and not any(t.name == "ingest-reader" for t in threading.enumerate())
+
+
+def test_the_reranker_judges_a_deeper_pool_than_it_keeps(fake_parts, settings, monkeypatch):
+    """The passage that answers sits just below the k-th place: judged from a pool of 3k it
+    comes into the k kept, above passages that only share a word; with a pool of k it is
+    never seen."""
+    from dataclasses import replace as dc_replace
+
+    from rag.records import Chunk, Passage
+    from rag.text import quotable_spans
+
+    def passage(doc_id, text, rank):
+        chunk = Chunk(chunk_id=f"{doc_id}-{rank}", doc_id=doc_id, title=doc_id, kind="letter", date="2024-06-01", year=2024,
+                      text=text, start=0, end=len(text), header="h", section="Findings", page=None, page_end=None,
+                      paragraphs=(), sentences=tuple(quotable_spans(text)))
+        return Passage(chunk, 1.0 / rank, rank, 0.3)
+
+    pipeline.ingest(settings=settings)
+    pool = [passage(f"near{i}", "Housing is discussed at the panel. The panel meets monthly.", i) for i in range(1, 9)]
+    pool.append(passage("answers", "Housing partners do not prioritise vulnerable families.", 9))
+    asked = []
+
+    def run(query, vector=None):
+        asked.append(query.k)
+        return pool[: query.k]
+
+    for depth in (3, 1):
+        deep = settings.model_copy(update={"retrieve": settings.retrieve.model_copy(update={"rerank_depth": depth})})
+        parts = fake_parts(deep)
+        monkeypatch.setattr(parts.retriever, "run", run)
+        query = pipeline.prepare("do housing partners prioritise families", deep, None, pipeline.make_filters(), held=pipeline.library(deep))
+        got = pipeline._retrieve(dc_replace(query, k=8), deep, parts, None)
+        ids = [p.chunk.doc_id for p in got]
+        assert asked[-1] == 8 * depth and len(got) == 8 and ("answers" in ids[:3]) == (depth == 3)
+        assert [p.rank for p in got] == list(range(1, 9))
