@@ -486,6 +486,38 @@ def test_startup_builds_an_empty_index_with_progress_then_warms(monkeypatch, tmp
     assert startup.status().ready and startup.status().message == "Ready: 1 document indexed."
 
 
+def test_startup_is_ready_before_it_clears_what_a_killed_run_left(monkeypatch, tmp_path):
+    """Questions wait for startup; the sweep of orphan chunks and pending uploads (never
+    shown) comes after ready, and its failure leaves the app ready."""
+    import threading
+
+    import rag.pipeline
+    from rag.errors import IndexStoreError
+    from rag.ui.startup import Startup
+
+    class Parts:
+        class embedder:
+            @staticmethod
+            def encode_query(text):
+                return [0.0]
+
+    order = []
+    startup = Startup(Settings(index_dir=tmp_path / "index", uploads_dir=tmp_path / "uploads"), threading.Lock())
+
+    def recover(settings):
+        order.append(("recover", startup.status().phase, startup.wait(0)))
+        raise IndexStoreError("the sweep broke")
+
+    monkeypatch.setattr(rag.pipeline, "documents", lambda settings: ["one"])
+    monkeypatch.setattr(rag.pipeline, "components", lambda settings: Parts)
+    monkeypatch.setattr(rag.pipeline, "search", lambda *a, **k: order.append(("warm", startup.status().phase, startup.wait(0))) or [])
+    monkeypatch.setattr(rag.pipeline, "recover", recover)
+    startup.start()
+    assert startup.wait(10) and startup.tidied(10)
+    assert order == [("warm", "loading", False), ("recover", "ready", True)]
+    assert startup.status().ready
+
+
 def test_startup_failure_is_reported_not_raised(monkeypatch, tmp_path):
     import threading
 

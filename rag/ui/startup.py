@@ -1,10 +1,10 @@
 """Get the index and the model ready in the background, so the page comes up at once.
 
-First what a killed run left is cleared (chunks no document owns, uploads that never
-reached the library). On first start with an empty index, the corpus folder and the uploads
-folder are ingested (progress is readable from :meth:`Startup.status`); then the embedding
-model and the BM25 index are loaded.
-Questions asked meanwhile wait for :meth:`Startup.wait`.
+On first start with an empty index, the corpus folder and the uploads folder are ingested
+(progress is readable from :meth:`Startup.status`); then the embedding model and the BM25
+index are loaded. Questions asked meanwhile wait for :meth:`Startup.wait`. Once ready, what
+a killed run left is cleared (chunks no document owns, uploads that never reached the
+library): never shown, so no question waits for it (:meth:`Startup.tidied`).
 
     >>> startup = Startup(settings, threading.Lock())   # doctest: +SKIP
     >>> startup.start(); startup.wait(60)               # doctest: +SKIP
@@ -47,6 +47,7 @@ class Startup:
         self.ingest_lock = ingest_lock
         self._status = Status("starting", "Starting up…")
         self._done = threading.Event()
+        self._tidied = threading.Event()
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
 
@@ -63,15 +64,15 @@ class Startup:
         """True once startup has finished (ready or failed)."""
         return self._done.wait(timeout)
 
+    def tidied(self, timeout: float | None = None) -> bool:
+        """True once what a killed run left has been cleared too (after ready)."""
+        return self._tidied.wait(timeout)
+
     def _run(self) -> None:
         import rag
         from rag.pipeline import components
-        from rag.ui.uploads import sweep_pending
 
         try:
-            with self.ingest_lock:
-                rag.pipeline.recover(self.settings)
-                sweep_pending(self.settings)
             docs = rag.documents(self.settings)
             corpus = self.settings.corpus_dir
             if not docs and corpus.is_dir():
@@ -98,6 +99,23 @@ class Startup:
             log.exception("startup failed")
         finally:
             self._done.set()
+        if self._status.ready:
+            self._tidy()
+        self._tidied.set()
+
+    def _tidy(self) -> None:
+        """Clear what a killed run left: chunks no document owns, uploads that never reached
+        the library. Neither is ever shown, so questions need not wait for it (on the national
+        series it is a second of the first answer's time after a restart)."""
+        import rag
+        from rag.ui.uploads import sweep_pending
+
+        try:
+            with self.ingest_lock:
+                rag.pipeline.recover(self.settings)
+                sweep_pending(self.settings)
+        except Exception as exc:  # housekeeping: the app answers either way
+            log.warning("clearing what an earlier run left failed: %s", exc)
 
     def _progress(self, i: int, n: int, path: str) -> None:
         what = "finishing" if i >= n else f"{i} of {n} files done"
