@@ -217,12 +217,16 @@ def _adjacent(text: str, before: tuple[int, int], after: tuple[int, int]) -> boo
 
 
 _EXPECTS = [  # (what the question asks for, what an answer sentence must contain)
-    ("money", re.compile(r"\bhow much\b.*\b(spen[dt]|pa(y|id)|cost|budget|fund|invest|money)|\b(budget|spending|cost)\b.*\b(what|how much)\b|\b(what|how much) .*\b(budget|spending|cost)\b"
+    ("money", re.compile(r"£|\bhow much\b.*\b(spen[dt]|pa(y|id)|cost|budget|fund|invest|money)|\b(budget|spending|cost)\b.*\b(what|how much)\b|\b(what|how much) .*\b(budget|spending|cost)\b"
                          # keywords, no question word: 'total childrens services budget 2023/24'
                          r"|^(?!.*\b(?:what|how|why|who|when|where|which|did|does|do|is|are|was|were|has|have|can|could)\b).*\b(?:budget|spend|spending|costs?|funding)\b", re.I),
      re.compile(r"£|\bpounds?\b|\bmillion\b|\d%|\bper ?cent\b", re.I)),
     ("percent", re.compile(r"\b(what|which) (percentage|proportion|share|fraction)\b|\bper ?cent(age)?\b|\bpercentage\b", re.I),
      re.compile(r"\d\s*%|\bper ?cent\b|\b(half|quarter|third|thirds)\b", re.I)),
+    # a rate as a noun ('the turnover rate in 2023', 'rate of re-referrals'), not the verb of a
+    # judgement ('how did Ofsted rate it?'): a share, or so many per so many
+    ("rate", re.compile(r"\brates?\s+of\b|\b(?!(?:ofsted|inspectors?|they|you|we|i|did|does|do|would|to|how|not)\b)[a-z-]+\s+rates?(?:\s+(?:of|for|in|was|is|were|are|at|among|across)\b|\s*[?.]?\s*$)", re.I),
+     re.compile(r"\d\s*%|\bper ?cent\b|\bper\s+[\d,]+\b|\b\d+\s+in\s+(?:\d+|every)\b|\b(half|quarter|third|thirds)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I),
      re.compile(r"(\d+|\b" + NUMBER_WORD_RE + r")\s+(hours?|days?|weeks?|months?|years?)\b", re.I)),
     ("number", re.compile(r"\bhow many\b|\b(what|which) (number|average|total)\b|\baverage (number|caseload)\b|\bnumber of\b", re.I),

@@ -2,6 +2,8 @@
 
 from dataclasses import replace as dc_replace
 
+import pytest
+
 from rag.answer import answer, expects, pick, rerank, score_sentences, unknown_names
 from rag.records import Chunk, Passage
 from rag.retrieve import Query
@@ -278,3 +280,24 @@ def test_what_a_thing_is_called_is_answered_only_by_a_sentence_giving_a_name():
     unnamed = passage("u", 2014, "Caseloads fell because an external agency social work team was commissioned to complete work.", 1, 0.7)
     q = Query("what was the name of the company that supplied the external social work team?", 8, Filters(), TimeFrame())
     assert answer(q, [unnamed], SETTINGS).abstained
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("herefordshire children's services investment £ amount after 2022", "money"),
+    ("what was the social worker turnover rate in 2023", "rate"),
+    ("rate of re-referrals 2019", "rate"),
+    ("whats the vacancy rate", "rate"),
+    ("how did ofsted rate the council in 2019", None),
+    ("did they rate it good", None),
+])
+def test_a_money_figure_or_a_rate_is_what_the_question_asks_for(question, kind):
+    assert (expects(question) or (None,))[0] == kind
+
+
+def test_a_rate_is_answered_by_a_share_or_so_many_per_so_many_not_by_a_sentence_without_one():
+    from rag.answer import _EXPECTS
+
+    shows = {name: shows for name, _, shows in _EXPECTS}["rate"]
+    assert shows.search("Staff turnover is 14%.") and shows.search("The rate is 62 per 10,000 children.")
+    assert shows.search("Half of the social workers are agency staff.")
+    assert not shows.search("Staff turnover remains high and is a concern for leaders.")
