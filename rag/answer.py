@@ -132,7 +132,7 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
     first_rank: dict[str, int] = {}
     for p in passages:
         key = p.chunk.doc_id if by_document else ""
-        first_rank[key] = min(first_rank.get(key, p.rank), p.rank)
+        first_rank[key] = min(first_rank.get(key, p.retrieval_rank), p.retrieval_rank)
     out = []
     for p in passages:
         c = p.chunk
@@ -143,7 +143,7 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
             sims = unpack(c.sentence_vectors, len(q)) @ q
         roles = c.sentence_roles if len(c.sentence_roles) == len(spans) else ("",) * len(spans)
         templates = c.sentence_templates if len(c.sentence_templates) == len(spans) else ("",) * len(spans)
-        prior = 1.0 / math.sqrt(p.rank - first_rank[c.doc_id if by_document else ""] + 1)
+        prior = 1.0 / math.sqrt(p.retrieval_rank - first_rank[c.doc_id if by_document else ""] + 1)
         for i, (a, b) in enumerate(spans):
             if roles[i]:
                 continue  # a footnote, or a line stating the document's own facts
@@ -174,21 +174,26 @@ def score_sentences(question: str, passages: Sequence[Passage], idf: Idf | Lexic
     return out
 
 
-def rerank(question: str, passages: Sequence[Passage], lexicon: Idf | Lexicon, query_vector: Sequence[float] | None, settings: Settings, *, by_document: bool = False) -> list[Passage]:
+def rerank(question: str, passages: Sequence[Passage], lexicon: Idf | Lexicon, query_vector: Sequence[float] | None, settings: Settings, *, by_document: bool = False, asked: str | None = None) -> list[Passage]:
     """The passages in order of the answer each holds: the score of its best sentence
     (``score_sentences``, as a share of the best passage's) at ``retrieve.rerank``, and
     1/sqrt of its fused rank at the rest. A passage that shares the question's words but
     holds no sentence answering it falls below one whose sentence does. A passage with no
     sentence to quote (a cover page's fact lines, a table) is not judged by sentences: it
-    keeps its place. ``by_document``: the passages are listed document by document (a
+    keeps its place. ``asked``: the question as typed; its sentences must be of the kind it
+    asks for (``of_the_kind_asked``: a count, a name) to count. ``by_document``: the passages are listed document by document (a
     timeline, oldest first); the documents keep their order and each one's own passages are
     put in order, its first passage counting as its rank 1. Ranks renumbered."""
     weight = settings.retrieve.rerank_timelines if by_document else settings.retrieve.rerank
     if weight <= 0 or len(passages) < 2:
         return list(passages)
+    scored = score_sentences(question, passages, lexicon, query_vector, weights=settings.answer, by_document=by_document)
     best: dict[str, float] = {}
-    for c in score_sentences(question, passages, lexicon, query_vector, weights=settings.answer, by_document=by_document):
+    fitting = of_the_kind_asked(asked, scored, lexicon, figures=not by_document) if asked else scored
+    for c in fitting or scored:  # none of the kind asked: the answer abstains; order by the rest
         best.setdefault(c.passage.chunk.chunk_id, c.score)  # best first: the first seen is the best
+    if fitting:  # a passage whose sentences are none of the kind asked holds no answer
+        best.update({c.passage.chunk.chunk_id: 0.0 for c in scored if c.passage.chunk.chunk_id not in best})
     groups: dict[str, list[Passage]] = {}
     for p in passages:
         groups.setdefault(p.chunk.doc_id if by_document else "", []).append(p)
@@ -202,12 +207,12 @@ def rerank(question: str, passages: Sequence[Passage], lexicon: Idf | Lexicon, q
         order.extend(p if p.chunk.chunk_id not in key else next(judged) for p in group)
         keys.update(key)
     if by_document:  # the documents' order is their dates: a passage's rank is its place
-        return [dc_replace(p, rank=i) for i, p in enumerate(order, start=1)]
+        return [dc_replace(p, rank=i, retrieved_rank=p.retrieval_rank) for i, p in enumerate(order, start=1)]
     # each passage's score is now what placed it (one that kept its place ties the one before)
     out, last = [], 1.0
     for i, p in enumerate(order, start=1):
         last = min(last, keys.get(p.chunk.chunk_id, last))
-        out.append(dc_replace(p, rank=i, score=round(last, 6)))
+        out.append(dc_replace(p, rank=i, score=round(last, 6), retrieved_rank=p.retrieval_rank))
     return out
 
 
@@ -317,6 +322,22 @@ def wanted_shape(question: str) -> re.Pattern[str] | None:
     return None
 
 
+def of_the_kind_asked(question: str, candidates: Sequence[Candidate], lexicon: Any = None, *, figures: bool = True) -> list[Candidate]:
+    """The candidates of the kind the question asks for: the figure it asks for (``figures``;
+    'how many' wants a count), a person ('who led it?', when ``lexicon`` can tell names) or
+    a name ('what is it called?'). The answerer and the reranker both keep to these."""
+    out = list(candidates)
+    wanted = expects(question) if figures else None
+    if wanted:
+        out = [c for c in out if wanted[1].search(_not_the_figure(question, wanted[0], c.sentence))]
+    shape = wanted_shape(question)
+    if shape is _NAME_LIKE and lexicon is not None and hasattr(lexicon, "is_name"):
+        out = [c for c in out if _names_a_person(c.sentence, lexicon)]
+    elif shape is _CALLED:
+        out = [c for c in out if _CALLED.search(c.sentence)]  # 'what is it called?' wants the name
+    return out
+
+
 def _similar(a: str, b: str) -> bool:
     ta, tb = set(tokens(a)), set(tokens(b))
     if not ta or not tb:
@@ -372,9 +393,7 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
     candidates = ranked
     shouting = bool(frame and frame.shouting)
     missing = [] if lexicon is None and seen is None else unknown_names(query.text, lex.seen, shouting=shouting)
-    wanted = expects(query.text)
-    if wanted and not (query.is_timeline and query.window):
-        candidates = [c for c in candidates if wanted[1].search(_not_the_figure(query.text, wanted[0], c.sentence))]
+    candidates = of_the_kind_asked(query.text, candidates, lexicon, figures=not (query.is_timeline and query.window))
     if query.years_unmatched:  # no document is dated then: the evidence must name the year
         years = set(YEAR.findall(query.text))
         candidates = [c for c in candidates if years & set(YEAR.findall(c.passage.chunk.text))]
@@ -382,11 +401,6 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         candidates = [c for c in candidates if _FUTURE_EVIDENCE.search(c.sentence)]
         if re.match(r"\s*when\b", query.text, re.I):  # 'when is the next one due?': the answer names a time to come
             candidates = [c for c in candidates if _names_a_time_to_come(c)]
-    shape = wanted_shape(query.text)
-    if shape is _NAME_LIKE and lexicon is not None:
-        candidates = [c for c in candidates if _names_a_person(c.sentence, lex)]
-    elif shape is _CALLED:
-        candidates = [c for c in candidates if _CALLED.search(c.sentence)]  # 'what is it called?' wants the name
     if query.missing and frame is not None and frame.visit is not None:
         # no letter reports that visit: only evidence that speaks of it may answer, in its
         # text or as a whole (a news article titled with that visit)

@@ -517,12 +517,12 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
         # than is kept (timelines and comparisons keep their order by document and by council)
         depth = settings.retrieve.rerank_depth if settings.retrieve.rerank > 0 else 1
         pool = parts.retriever.run(replace(query, k=query.k * depth) if depth > 1 else query, vector)
-        return answer_stage.rerank(query.ranking_text, pool, parts.lexical, vector, settings)[: query.k]
+        return answer_stage.rerank(query.ranking_text, pool, parts.lexical, vector, settings, asked=query.text)[: query.k]
     passages = parts.retriever.run(query, vector)
     if not lines and query.is_timeline and query.window:
         # a timeline keeps its documents oldest first; each document's passages go in order
         # of the answer each holds
-        return answer_stage.rerank(query.ranking_text, passages, parts.lexical, vector, settings, by_document=True)
+        return answer_stage.rerank(query.ranking_text, passages, parts.lexical, vector, settings, by_document=True, asked=query.text)
     if not lines:
         return passages
     held = {p.chunk.chunk_id for p in passages}

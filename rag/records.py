@@ -369,6 +369,13 @@ class Passage:
     rank: int
     dense: float | None = None  # cosine similarity, when the dense ranking saw it
     lexical: float | None = None  # BM25 score, when the BM25 ranking saw it
+    retrieved_rank: int | None = None  # its rank before a reranker moved it (None: not moved)
+
+    @property
+    def retrieval_rank(self) -> int:
+        """Its place in the retriever's own ranking: what a prior may trust (a reranker's
+        place already counts the answer it holds)."""
+        return self.retrieved_rank or self.rank
 
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk

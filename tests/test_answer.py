@@ -301,3 +301,26 @@ def test_a_rate_is_answered_by_a_share_or_so_many_per_so_many_not_by_a_sentence_
     assert shows.search("Staff turnover is 14%.") and shows.search("The rate is 62 per 10,000 children.")
     assert shows.search("Half of the social workers are agency staff.")
     assert not shows.search("Staff turnover remains high and is a concern for leaders.")
+
+
+def test_the_reranker_counts_only_sentences_of_the_kind_asked():
+    # 'how many' wants a count: the passage sharing more words but giving no number falls
+    # below the one that gives it
+    words = passage("a", 2014, "Children were adopted in a timely way and adoption work is strong.", 1, 0.6)
+    count = passage("b", 2014, "In the year, 17 children were adopted.", 2, 0.4)
+    question = "how many children were adopted"
+    assert [p.chunk.doc_id for p in rerank(question, [words, count], lambda t: 1.0, None, SETTINGS, asked=question)] == ["b", "a"]
+    assert [p.chunk.doc_id for p in rerank(question, [words, count], lambda t: 1.0, None, SETTINGS)][0] == "a"
+
+
+def test_a_reranked_passage_keeps_the_prior_of_its_retrieved_rank():
+    # the answerer weighs a passage by how the retriever ranked it; a reranker's place already
+    # counts the answer the passage holds, so moving it up must not raise its sentences' scores
+    near = passage("a", 2024, "Housing is discussed at the panel. The panel meets monthly.", 1, 0.2)
+    answers = passage("b", 2024, "Housing partners do not prioritise vulnerable families.", 2, 0.6)
+    question = "do housing partners prioritise families"
+    moved = rerank(question, [near, answers], lambda t: 1.0, None, SETTINGS)
+    assert [p.chunk.doc_id for p in moved] == ["b", "a"] and [p.retrieved_rank for p in moved] == [2, 1]
+    before = {c.passage.chunk.chunk_id: c.score for c in score_sentences(question, [near, answers], lambda t: 1.0)}
+    after = {c.passage.chunk.chunk_id: c.score for c in score_sentences(question, moved, lambda t: 1.0)}
+    assert before == after
