@@ -82,7 +82,9 @@ _OUTCOME_WORDS = frozenset(
 )
 _COMPASS = frozenset("north south east west central greater upper lower new old".split())
 _FILLERS = frozenset("one ones same too also again else instead either anything something thing things stuff way ways get got getting year years time according".split())
-_VISIT = re.compile(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\s+(?:monitoring\s+|focused\s+)?visit\b", re.I)
+# 'the fifth monitoring visit', 'their fourth check-in visit', 'the 2nd ofsted visit': an
+# ordinal and the visit it numbers, up to two words apart
+_VISIT = re.compile(r"\b(" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th))\s+(?:[a-z][\w'’-]*\s+){0,2}?visit\b", re.I)
 
 
 # A question built on a premise: 'why was X judged ...?', 'what went wrong with X ...?'

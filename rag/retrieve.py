@@ -61,7 +61,10 @@ def plan(frame: QuestionFrame, settings: RetrieveSettings, library: Library, fil
             # number said first
             merged = replace(merged, doc_ids=(numbered[0].doc_id,))
             misnumbered = numbered[0].doc_id
-        elif any(d.report_facts.visit_number for d in documents):
+        elif any(d.report_facts.visit_number for d in documents) or not any(d.framework == "monitoring visit" for d in documents if merged.admits(d)):
+            # the library numbers its visit letters and none is that one, or it holds no
+            # monitoring visit letter at all where the question looks (a council's full
+            # reports only); a letter whose number was not read leaves it unsaid
             missing = f"The library holds no letter on the {frame.visit_words.lower()}."
     base = dict(frame=frame, groups=groups, conflicts=tuple(conflicts), missing=missing, misnumbered=misnumbered)
     if tf.bounded and not merged.doc_ids and (since, until) != (filters.since, filters.until):

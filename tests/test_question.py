@@ -98,6 +98,8 @@ def test_the_fact_a_question_asks_for():
     # a clause saying when ('after the 2022 inadequate judgement') asks for no judgement
     f = frame("what did ofsted find on its third monitoring visit to kent after the 2022 inadequate judgement")
     assert f.asks == "" and f.visit == 3
+    assert frame("what did inspectors say on their fourth check-in visit").visit == 4  # the words between are the visit's kind
+    assert frame("the 2nd ofsted visit letter").visit == 2
     assert frame("why was kent judged inadequate in 2022").asks == "judgement"
     assert frame("who signed the 2023 letter?").asks == "lead_inspector"
     assert frame("kent 2022 report signed by").asks == "lead_inspector"

@@ -85,3 +85,15 @@ def test_a_year_admits_the_report_inspected_then_as_well_as_the_one_published_th
     # a year that both publishes and inspects one report is a plain year filter; explicit filters are the user's
     assert plan("what happened in 2022?", RetrieveSettings(), docs, Filters()).filters == Filters(since=2022, until=2022)
     assert plan("what happened?", RetrieveSettings(), docs, Filters(since=2017, until=2017)).filters == Filters(since=2017, until=2017)
+
+
+def test_a_numbered_visit_the_library_holds_no_letter_on_is_said_to_be_missing():
+    from dataclasses import replace as dc_replace
+
+    # full reports only, no monitoring visit letter anywhere the question looks
+    reports = [doc("r2018", "2018-07-23", "report"), doc("r2023", "2023-03-01", "report")]
+    q = plan("what did inspectors say on their fourth check-in visit after the 2023 inspection?", RetrieveSettings(), reports, Filters())
+    assert q.frame.visit == 4 and q.missing == "The library holds no letter on the fourth check-in visit."
+    # a monitoring visit letter whose number was not read: nothing is said
+    unread = dc_replace(doc("v2024", "2024-05-01"), framework="monitoring visit")
+    assert plan("what did the fourth monitoring visit find?", RetrieveSettings(), [*reports, unread], Filters()).missing == ""
