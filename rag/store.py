@@ -15,6 +15,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import time
 import threading
 import uuid
@@ -31,6 +32,11 @@ from rag.settings import FACTS_VERSION, Settings
 from rag.vocabulary import authority_key
 
 _BATCH = 2000
+# What a chunk takes on disk, with room to spare: the national index holds 47,409 chunks in
+# 776 MB (16 KB each: text, metadata with its sentences' vectors, the vector, Chroma's
+# indexes); a write is refused unless twice that is free, plus a megabyte.
+_DISK_PER_CHUNK = 32 * 1024
+_DISK_RESERVE = 2**20
 _VECTORS_KEPT = 60_000  # chunk vectors kept in memory for similarities() (~90 MB)
 VERSION_ID = "__catalog_version__"  # the catalog record whose stamp changes on every write
 CATALOG_TTL_S = 1.0
@@ -222,6 +228,7 @@ class ChromaStore:
         previous version's other chunks are deleted after it. A kill at any point leaves the
         old version or the new one; chunks a killed write left behind are swept later."""
         doc = clean.doc
+        self._check_room(len(chunks), len(clean.text))
         ids = [c.chunk_id for c in chunks]
         written_at = int(time.time())
         for i in range(0, len(chunks), _BATCH):
@@ -273,6 +280,22 @@ class ChromaStore:
         stale = [i for i in self._chunk_ids(doc.doc_id) if i not in keep]
         if stale:
             self._call("delete", "chunks", "delete", ids=stale)
+
+    def _check_room(self, chunks: int, chars: int) -> None:
+        """Refuse a write the disk has no room for, before anything is written: Chroma's
+        embedded store can stall, not fail, when the disk fills under a write (seen on a
+        4 MB tmpfs, tests/test_disk.py). A Chroma server keeps its own disk."""
+        if self.settings.chroma_url:
+            return
+        folder = next((p for p in (self.settings.index_dir, *self.settings.index_dir.parents) if p.exists()), Path("."))
+        free = shutil.disk_usage(folder).free
+        need = chunks * _DISK_PER_CHUNK + 2 * chars + _DISK_RESERVE
+        if free < need:
+            raise IndexStoreError(
+                f"no space left on the disk of the index at {self.settings.index_dir}: {free / 2**20:.1f} MB free, "
+                f"this document needs about {need / 2**20:.1f} MB",
+                help="free some disk space or move the index (RAG_INDEX_DIR); nothing was written",
+            )
 
     def update_facts(self, doc: SourceDoc) -> None:
         """Store facts read again from a document's unchanged text (its title, date, kind and

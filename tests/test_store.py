@@ -269,3 +269,19 @@ def test_similarities_score_every_admitted_chunk_from_vectors_read_once(three_co
     assert [a for a in calls if a[1] == "chunks"] == []  # kept: nothing read again
     assert three_councils.similarities(AXES["oversight"], Filters(authorities=("barset",)), most=1) is None  # too many
     assert three_councils.similarities(AXES["oversight"], Filters(since=2030), most=100) == {}
+
+
+def test_a_write_the_disk_has_no_room_for_is_refused_before_anything_is_written(store, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from rag.errors import IndexStoreError
+
+    put(store, source("kept", dt.date(2020, 1, 1)), ["caseloads", "oversight"])
+    before = {d.doc_id for d in store.documents()}, store.count()
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10 * 2**20, 10 * 2**20 - 200_000, 200_000))
+    with pytest.raises(IndexStoreError) as refused:
+        put(store, source("new", dt.date(2021, 1, 1)), ["caseloads", "oversight", "leaders"])
+    assert "no space left" in str(refused.value) and "0.2 MB free" in str(refused.value) and "nothing was written" in str(refused.value)
+    assert ({d.doc_id for d in store.documents()}, store.count()) == before
