@@ -389,11 +389,11 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         facts.passages = list(passages)
         facts.timings["compose"] = time.perf_counter() - t0
         return facts
-    ranked = score_sentences(query.ranking_text, passages, lex, query_vector, weights=settings.answer, by_document=query.is_timeline and bool(query.window))
+    ranked = score_sentences(query.ranking_text, passages, lex, query_vector, weights=settings.answer, by_document=query.spans_window)
     candidates = ranked
     shouting = bool(frame and frame.shouting)
     missing = [] if lexicon is None and seen is None else unknown_names(query.text, lex.seen, shouting=shouting)
-    candidates = of_the_kind_asked(query.text, candidates, lexicon, figures=not (query.is_timeline and query.window))
+    candidates = of_the_kind_asked(query.text, candidates, lexicon, figures=not query.spans_window)
     if query.years_unmatched:  # no document is dated then: the evidence must name the year
         years = set(YEAR.findall(query.text))
         candidates = [c for c in candidates if years & set(YEAR.findall(c.passage.chunk.text))]
@@ -412,7 +412,7 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
             missing_visit.notice = query.missing
             missing_visit.timings["compose"] = time.perf_counter() - t0
             return missing_visit
-    unheard = _unheard_phrase(query, candidates, lexicon) if not missing and not (query.is_timeline and query.window) else ""
+    unheard = _unheard_phrase(query, candidates, lexicon) if not missing and not query.spans_window else ""
     if missing:
         result = _abstain(query, ranked, passages, settings, page_starts)
         result.notice = f"The documents never mention {', '.join(missing)}."
@@ -421,7 +421,7 @@ def answer(query: Query, passages: Sequence[Passage], settings: Settings, *, pag
         result.notice = f"No document found speaks of '{unheard}'."
     else:
         judged_query = judgement_query(query) if document_text is not None else None
-        if query.is_timeline and query.window:
+        if query.spans_window:
             leads = judgement_leads(judged_query, documents, settings, document_text, passages) if judged_query and document_text else {}
             result = _timeline(query, candidates, passages, settings, page_starts, leads)
         else:

@@ -115,7 +115,7 @@ class OnnxBackend:
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
         # idle threads sleep instead of spinning: ingest reads the next PDF in a thread beside
-        # the encoder, and a spinning thread takes the core it needs (bench/results/ingest.md)
+        # the encoder, and a spinning thread takes the core it needs (bench/results/read-ahead.md)
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         from tokenizers import Tokenizer

@@ -267,7 +267,17 @@ class _Read:
     warnings: list[str]
     seconds: dict[str, float]
     say: Callable[[str, float], None]
-    stale: tuple[bytes, dict | None] | None = None  # unchanged, but its facts are from an older reader
+
+
+@dataclass
+class _StaleFacts:
+    """A file unchanged since it was indexed whose facts an older reader read: the encoder's
+    side reads them again from the stored text (the store is its own)."""
+
+    path: Path
+    previous: DocRecord
+    data: bytes
+    entry: dict | None
 
 
 class _Reader:
@@ -280,7 +290,7 @@ class _Reader:
         self.seen_ids: dict[str, str] = {}
         self.manifests: dict[Path, dict] = {}
 
-    def read(self, path: Path) -> _Read | FileResult:
+    def read(self, path: Path) -> _Read | _StaleFacts | FileResult:
         try:
             return _read_one(path, self, self.titles.get(str(path)))
         except DocumentError as exc:
@@ -289,7 +299,7 @@ class _Reader:
             return FileResult(str(path), "failed", message=str(exc))
 
 
-def _read_one(path: Path, reader: _Reader, title: str | None = None, *, facts_checked: bool = False) -> _Read | FileResult:
+def _read_one(path: Path, reader: _Reader, title: str | None = None, *, facts_checked: bool = False) -> _Read | _StaleFacts | FileResult:
     settings = reader.settings
     t0 = time.perf_counter()
     say = (lambda name, done, _p=str(path): reader.stages(_p, name, done)) if reader.stages else (lambda _name, _done: None)
@@ -314,8 +324,7 @@ def _read_one(path: Path, reader: _Reader, title: str | None = None, *, facts_ch
     if previous and previous.content_hash == probe.content_hash and not facts_checked:
         if previous.facts_version == FACTS_VERSION:
             return FileResult(str(path), "unchanged", doc_id, previous.chunks)
-        # the encoder's side reads its facts again from the stored text (the store is its own)
-        return _Read(path, doc_id, previous, file_hash, CleanDoc(probe, "", ()), [], 0, False, False, [], {}, say, stale=(data, entry))
+        return _StaleFacts(path, previous, data, entry)
     pages, warnings = read_document(
         path, int(settings.max_file_mb * 2**20), settings.max_pdf_pages, data=data,
         max_decoded=int(settings.max_pdf_decoded_mb * 2**20), max_chars=settings.max_text_chars,
@@ -345,18 +354,18 @@ def _read_one(path: Path, reader: _Reader, title: str | None = None, *, facts_ch
     )
 
 
-def _index_one(read: _Read, reader: _Reader, parts: Components, catalog: dict[str, DocRecord], report: IngestReport) -> FileResult:
+def _index_one(read: _Read | _StaleFacts, reader: _Reader, parts: Components, catalog: dict[str, DocRecord], report: IngestReport) -> FileResult:
     """Embed a file the reader prepared and write it, unless it is a copy of one indexed."""
-    path, doc_id, previous = read.path, read.doc_id, read.previous
-    if read.stale is not None:
-        data, entry = read.stale
-        if _facts_reread(path, data, entry, previous, parts):
-            return FileResult(str(path), "unchanged", doc_id, previous.chunks, message="its facts read again by the newer reader")
+    if isinstance(read, _StaleFacts):
+        stale = read
+        if _facts_reread(stale.path, stale.data, stale.entry, stale.previous, parts):
+            return FileResult(str(stale.path), "unchanged", stale.previous.doc_id, stale.previous.chunks, message="its facts read again by the newer reader")
         # what the facts say of the document itself changed (its date, title or council): index it afresh
-        again = _read_one(path, reader, reader.titles.get(str(path)), facts_checked=True)
-        if isinstance(again, FileResult):
-            return again
-        read = replace(again, say=read.say)
+        again = _read_one(stale.path, reader, reader.titles.get(str(stale.path)), facts_checked=True)
+        if not isinstance(again, _Read):
+            return again  # type: ignore[return-value]  # a failure (facts_checked: never stale again)
+        read = again
+    path, doc_id, previous = read.path, read.doc_id, read.previous
     twin = next((d for d in catalog.values() if d.file_hash == read.file_hash and d.doc_id != doc_id and Path(d.path).exists()), None)
     if twin is not None:
         return FileResult(str(path), "duplicate", doc_id, message=f"same content as {twin.path} (indexed once, as '{twin.doc_id}')")
@@ -519,7 +528,7 @@ def _retrieve(query: Query, settings: Settings, parts: Components, vector: list[
         pool = parts.retriever.run(replace(query, k=query.k * depth) if depth > 1 else query, vector)
         return answer_stage.rerank(query.ranking_text, pool, parts.lexical, vector, settings, asked=query.text)[: query.k]
     passages = parts.retriever.run(query, vector)
-    if not lines and query.is_timeline and query.window:
+    if not lines and query.spans_window:
         # a timeline keeps its documents oldest first; each document's passages go in order
         # of the answer each holds
         return answer_stage.rerank(query.ranking_text, passages, parts.lexical, vector, settings, by_document=True, asked=query.text)

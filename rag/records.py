@@ -359,6 +359,12 @@ class Query:
     def is_timeline(self) -> bool:
         return self.timeframe.change and not self.groups
 
+    @property
+    def spans_window(self) -> bool:
+        """A timeline over the documents the plan laid out, oldest first: ranked, answered and
+        weighed document by document."""
+        return self.is_timeline and bool(self.window)
+
 
 @dataclass(frozen=True)
 class Passage:

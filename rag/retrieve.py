@@ -150,7 +150,7 @@ class Retriever:
         if query.groups:  # a comparison: each council's best passages, side by side
             per = max(2, -(-query.k // len(query.groups)))
             chosen = [s for _, only in query.groups for s in self._ranked(text, vector, only, per, self._scan(vector, only))]
-        elif query.is_timeline and query.window:
+        elif query.spans_window:
             per_doc = max(self.settings.per_document, -(-query.k // max(1, len(query.window))))
             if len(query.window) <= self.settings.exhaustive_window:
                 # Each document is asked on its own, so none in the window is missed; the

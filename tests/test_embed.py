@@ -154,6 +154,6 @@ def test_onnx_int8_loads_and_ranks_like_the_float_model(torch_vectors):
 @pytest.mark.integration
 def test_onnx_threads_sleep_when_idle_rather_than_spin():
     """Ingest reads the next PDF in a thread beside the encoder; spinning encoder threads
-    would take the core that reader needs (bench/results/ingest.md)."""
+    would take the core that reader needs (bench/results/read-ahead.md)."""
     backend = Embedder(EmbedSettings(backend="onnx")).backend
     assert backend.session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
