@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from rag.records import TimeFrame
-from rag.vocabulary import GRADE
+from rag.vocabulary import GRADE, ORDINAL
 
 _YEAR = r"((?:19|20)\d\d)"
 _CHANGE = re.compile(
@@ -78,8 +78,16 @@ _VERSUS_CHAIN = re.compile(rf"\b(?:19|20)\d\d(?:{_AGAINST}(?:19|20)\d\d\b)+")
 _STAYED_AS_IN = re.compile(rf"\b(?:stay(?:ed|s)?|remain(?:ed|s)?|kept)\b[^?.!]*\b(?:like|as)\s+(?:it\s+(?:was|did)\s+|they\s+(?:were|did)\s+)?in\s+{_YEAR}\b")
 
 
+# 'the autumn 2024 visit, the third one after the 2022 failure': a count of what followed a
+# year names the event counted from; where the question names another year, that one is the
+# time it asks about
+_COUNTED_FROM = re.compile(rf"(\b{ORDINAL.pattern}(?:\s+[\w-]+){{0,3}}?)\s+(?:since|after)\b[^?.!;]{{0,60}}?\b(?:19|20)\d\d\b")
+
+
 def read_timeframe(question: str) -> TimeFrame:
     q = question.lower()
+    if re.search(rf"\b{_YEAR}\b", uncounted := _COUNTED_FROM.sub(r"\1", q)):
+        q = uncounted
     # One document named by its year ("why did the 2014 report say ... since 2012?"): the
     # question is about that document, whatever other years it mentions.
     # ('since the 2014 inspection', 'after Ofsted's 2014 inspection' are not about that

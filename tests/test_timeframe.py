@@ -101,3 +101,11 @@ def test_still_as_in_a_year_runs_from_that_year_to_now():
 def test_the_most_recent_before_a_year_is_the_newest_within_that_bound():
     assert read_timeframe("what did the most recent inspection before 2026 find") == TimeFrame(until=2025, latest=True)
     assert read_timeframe("the latest report") == TimeFrame(latest=True)
+
+
+def test_a_count_since_a_year_names_what_is_counted_from_not_the_time_asked():
+    # 'the third one after the 2022 failure' counts visits from 2022; the visit asked about is 2024's
+    assert read_timeframe("the autumn 2024 check-in, the third one after the 2022 failure, what did it cover?") == TimeFrame(2024, 2024, False)
+    assert read_timeframe("what did the second monitoring visit since the 2022 judgement find?").since == 2022  # the only year
+    # without a count, 'since' still opens a span
+    assert read_timeframe("what has the council done since the 2022 judgement?") == TimeFrame(2022, None, True)
