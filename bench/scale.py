@@ -375,10 +375,12 @@ def report(rows: list[dict], skipped: list[str], args: argparse.Namespace, loads
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rag.settings import Settings
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1,10,100,1000", help="multiples of the shipped corpus, ascending")
     ap.add_argument("--real-upto", type=int, default=10, help="largest size embedded for real")
-    ap.add_argument("--backend", default="onnx", help="embed backend (torch, onnx, onnx-int8)")
+    ap.add_argument("--backend", default=Settings().embed.backend, help="embed backend (torch, onnx, onnx-int8; default: the settings' default)")
     ap.add_argument("--budget-min", type=float, default=25.0, help="skip steps that would overrun this")
     ap.add_argument("--repeat", type=int, default=2, help="passes over the plain questions")
     ap.add_argument("--plain-budget-s", type=float, default=60.0, help="time for plain questions per size")

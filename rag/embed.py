@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import SettingsError
-from rag.settings import EmbedSettings
+from rag.settings import INT8_RECIPE, EmbedSettings
 
 PACKAGED = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 
@@ -106,11 +106,17 @@ class TorchBackend:
 
 class OnnxBackend:
     """The same network exported once from the packaged weights (torch.onnx) and run by
-    ONNX Runtime, optionally with int8 weights: about 2-3x the torch throughput on 2 cores."""
+    ONNX Runtime, optionally with int8 weights: about 2x (float) and 3x (int8) the torch
+    throughput on 2 cores (bench/results/ingest.md, quantize.md)."""
 
-    def __init__(self, path: str, onnx_file: Path, threads: int) -> None:
+    def __init__(self, path: str, onnx_file: Path, threads: int, *, one_per_pass: bool = False) -> None:
         import onnxruntime as ort
 
+        # int8 weights come with dynamic activation scales: one per forward pass, so a text
+        # passed with others would get a vector that depends on them (cosine 0.98 to its own,
+        # bench/results/quantize.md). One text per pass keeps a vector a function of its text
+        # (a query's and a chunk's alike), pads nothing, and costs little on 2 cores.
+        self.one_per_pass = one_per_pass
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
@@ -128,6 +134,7 @@ class OnnxBackend:
         import numpy as np
 
         tok = self.tokenizer
+        batch_size = 1 if self.one_per_pass else batch_size
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # like lengths batch tighter
         out: list[Any] = [None] * len(texts)
         for i in range(0, len(order), batch_size):
@@ -143,7 +150,7 @@ class OnnxBackend:
 
 def export_onnx(path: str, folder: Path, int8: bool) -> Path:
     """Export the local weights to ONNX (and int8) once; later calls reuse the file."""
-    target = folder / ("model-int8.onnx" if int8 else "model.onnx")
+    target = folder / (f"model-{INT8_RECIPE}.onnx" if int8 else "model.onnx")
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
@@ -184,8 +191,8 @@ def export_onnx(path: str, folder: Path, int8: bool) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         logging.getLogger().setLevel(logging.ERROR)
-        tmp = folder / f".model-int8-{os.getpid()}.onnx"
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        tmp = folder / f".model-{INT8_RECIPE}-{os.getpid()}.onnx"
+        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"])
         tmp.replace(target)
     return target
 
@@ -205,7 +212,7 @@ def _backend(path: str, device: str, backend: str, cache_dir: str) -> Any:
         return TorchBackend(path, device)
     folder = Path(cache_dir) / ("onnx-" + _weights_key(Path(path)))
     onnx_file = export_onnx(path, folder, int8=backend == "onnx-int8")
-    return OnnxBackend(path, onnx_file, threads=os.cpu_count() or 2)
+    return OnnxBackend(path, onnx_file, threads=os.cpu_count() or 2, one_per_pass=backend == "onnx-int8")
 
 
 class Embedder:

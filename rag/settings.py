@@ -32,6 +32,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# int8 weights with one scale per output channel, on the matrix multiplies only (attention and
+# feed-forward): cosine to the float vectors 0.994 on average, at 1.7 times the float model's
+# throughput one text per pass; one scale per tensor gave 0.955 (bench/results/quantize.md).
+# It names the export's file and, through EmbedSettings.vectors, the index's collection.
+INT8_RECIPE = "int8-pc-matmul"
+
+
 class EmbedSettings(_Section):
     model: str = Field(
         "all-MiniLM-L6-v2",
@@ -41,21 +48,29 @@ class EmbedSettings(_Section):
     )
     batch_size: int = Field(
         16, ge=1, le=1024,
-        description="Chunks per forward pass of the encoder. On a 2-core CPU 8 to 16 is fastest "
-        "(larger batches pad more and gain nothing; see bench/results/national.md).",
+        description="Chunks per forward pass of the float encoders (onnx, torch). On a 2-core "
+        "CPU 4 to 16 is fastest (larger batches pad more and gain nothing; bench/results/"
+        "quantize.md). onnx-int8 passes one text at a time, whatever this says.",
     )
     device: str = Field("cpu", description="Torch device for the encoder.")
     backend: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "onnx",
-        description="onnx: ONNX Runtime on a local export of the packaged weights (made on "
-        "first use; same vectors as torch to 1e-6, about twice as fast on 2 cores); torch: "
-        "sentence-transformers on PyTorch; onnx-int8: int8 weights, faster, slightly different "
-        "vectors (see bench/results).",
+        "onnx-int8",
+        description="onnx-int8: ONNX Runtime on a local int8 export of the packaged weights "
+        "(made on first use; 1.7 times the float throughput on 2 cores, vectors at cosine "
+        "0.99 to the float model's: bench/results/quantize.md); onnx: the float export "
+        "(the same vectors as torch to 1e-6); "
+        "torch: sentence-transformers on PyTorch.",
     )
     cache_dir: Path = Field(
         default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "inspection-rag" / "models",
         description="Where ONNX exports of the local weights are kept (made once per machine).",
     )
+
+    @property
+    def vectors(self) -> str:
+        """What makes the vectors: the backend, and for int8 the quantisation recipe (a new
+        recipe gives new vectors, so a new collection, never a mix)."""
+        return f"{INT8_RECIPE}, one text per pass" if self.backend == "onnx-int8" else self.backend
 
 
 class ChunkSettings(_Section):
@@ -312,7 +327,7 @@ class Settings(BaseSettings):
         are left out, so the same answering settings hash the same on every machine."""
         data = {
             "chunker": CHUNKER_VERSION,
-            "embed": self.embed.model_dump(mode="json", include={"model", "backend"}),
+            "embed": {"model": self.embed.model, "backend": self.embed.vectors},
             "chunk": self.chunk.model_dump(mode="json"),
             "retrieve": self.retrieve.model_dump(mode="json"),
             "answer": self.answer.model_dump(mode="json", exclude={"max_question_chars"}),
@@ -323,7 +338,7 @@ class Settings(BaseSettings):
 
     def collection_name(self) -> str:
         """Chroma collection for this model and chunker: a change of either never mixes."""
-        key = f"{self.embed.model}|{self.embed.backend}|{CHUNKER_VERSION}|{self.chunk.max_tokens}"
+        key = f"{self.embed.model}|{self.embed.vectors}|{CHUNKER_VERSION}|{self.chunk.max_tokens}"
         return "chunks-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 

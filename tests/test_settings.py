@@ -34,6 +34,17 @@ def test_collection_is_keyed_to_model_and_chunker():
     assert load_settings().collection_name() != load_settings(chunk={"max_tokens": 150}).collection_name()
 
 
+def test_a_new_int8_recipe_is_a_new_collection_and_hash(monkeypatch):
+    """Vectors of another quantisation never mix with an index built by the last one."""
+    from rag import settings as settings_module
+
+    int8 = load_settings(embed={"backend": "onnx-int8"})
+    before = int8.collection_name(), int8.hash()
+    assert before[0] != load_settings(embed={"backend": "onnx"}).collection_name()
+    monkeypatch.setattr(settings_module, "INT8_RECIPE", "int8-another")
+    assert int8.collection_name() != before[0] and int8.hash() != before[1]
+
+
 def test_hash_covers_what_changes_answers_and_nothing_machine_specific(tmp_path):
     base = load_settings()
     moved = load_settings(index_dir=tmp_path / "elsewhere", corpus_dir=tmp_path / "c", app={"host": "0.0.0.0", "port": 9999},
