@@ -30,7 +30,7 @@ RECIPES = {
     "float": None,
     "int8, one scale per tensor, every op (before)": {"per_channel": False, "op_types_to_quantize": None},
     "int8, one scale per channel, every op": {"per_channel": True, "op_types_to_quantize": None},
-    "int8, one scale per channel, MatMul only (now)": {"per_channel": True, "op_types_to_quantize": ["MatMul"]},
+    "int8, one scale per channel, MatMul only (now)": None,  # rag.embed.INT8_QUANTISE, what ships
 }
 NOW = "int8, one scale per channel, MatMul only (now)"
 # (recipe, texts per forward pass): each recipe at the settings' batch size, and the float
@@ -81,9 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
         for name, recipe in RECIPES.items():
-            if recipe is None:
+            if name == "float":
                 files[name] = fp32
                 continue
+            recipe = recipe or E.INT8_QUANTISE
             files[name] = Path(tmp) / f"{len(files)}.onnx"
             quantize_dynamic(str(fp32), str(files[name]), weight_type=QuantType.QInt8, **recipe)
         backends = {name: E.OnnxBackend(path, f, threads=2) for name, f in files.items()}

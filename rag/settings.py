@@ -32,13 +32,6 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# int8 weights with one scale per output channel, on the matrix multiplies only (attention and
-# feed-forward): cosine to the float vectors 0.994 on average, at 1.7 times the float model's
-# throughput one text per pass; one scale per tensor gave 0.955 (bench/results/quantize.md).
-# It names the export's file and, through EmbedSettings.vectors, the index's collection.
-INT8_RECIPE = "int8-pc-matmul"
-
-
 class EmbedSettings(_Section):
     model: str = Field(
         "all-MiniLM-L6-v2",
@@ -65,12 +58,6 @@ class EmbedSettings(_Section):
         default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "inspection-rag" / "models",
         description="Where ONNX exports of the local weights are kept (made once per machine).",
     )
-
-    @property
-    def vectors(self) -> str:
-        """What makes the vectors: the backend, and for int8 the quantisation recipe (a new
-        recipe gives new vectors, so a new collection, never a mix)."""
-        return f"{INT8_RECIPE}, one text per pass" if self.backend == "onnx-int8" else self.backend
 
 
 class ChunkSettings(_Section):
@@ -325,9 +312,11 @@ class Settings(BaseSettings):
         backend, the chunker, retrieval, the answerer's weights and thresholds and the LLM's
         model and sampling. Paths, the server's address, the app's host and port and secrets
         are left out, so the same answering settings hash the same on every machine."""
+        from rag.embed import vectors_of  # what makes the vectors is the encoder's to say
+
         data = {
             "chunker": CHUNKER_VERSION,
-            "embed": {"model": self.embed.model, "backend": self.embed.vectors},
+            "embed": {"model": self.embed.model, "backend": vectors_of(self.embed)},
             "chunk": self.chunk.model_dump(mode="json"),
             "retrieve": self.retrieve.model_dump(mode="json"),
             "answer": self.answer.model_dump(mode="json", exclude={"max_question_chars"}),
@@ -338,7 +327,9 @@ class Settings(BaseSettings):
 
     def collection_name(self) -> str:
         """Chroma collection for this model and chunker: a change of either never mixes."""
-        key = f"{self.embed.model}|{self.embed.vectors}|{CHUNKER_VERSION}|{self.chunk.max_tokens}"
+        from rag.embed import vectors_of
+
+        key = f"{self.embed.model}|{vectors_of(self.embed)}|{CHUNKER_VERSION}|{self.chunk.max_tokens}"
         return "chunks-" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 

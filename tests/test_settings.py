@@ -36,12 +36,12 @@ def test_collection_is_keyed_to_model_and_chunker():
 
 def test_a_new_int8_recipe_is_a_new_collection_and_hash(monkeypatch):
     """Vectors of another quantisation never mix with an index built by the last one."""
-    from rag import settings as settings_module
+    from rag import embed
 
     int8 = load_settings(embed={"backend": "onnx-int8"})
     before = int8.collection_name(), int8.hash()
     assert before[0] != load_settings(embed={"backend": "onnx"}).collection_name()
-    monkeypatch.setattr(settings_module, "INT8_RECIPE", "int8-another")
+    monkeypatch.setattr(embed, "INT8_RECIPE", "int8-another")
     assert int8.collection_name() != before[0] and int8.hash() != before[1]
 
 
